@@ -1,0 +1,30 @@
+# newsbot: `make demo` runs every spider offline on the recordings; `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+REPLAY ?= tests/fixtures/replay
+DATA   ?= data
+
+.PHONY: demo test check install clean
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+demo: install
+	@mkdir -p $(DATA) && rm -f $(DATA)/.demo-state.sqlite*
+	@for spider in $$($(BIN)/scrapy list); do \
+		NEWSBOT_REPLAY=$(REPLAY) $(BIN)/scrapy crawl $$spider -O $(DATA)/$$spider.jsonl:jsonl \
+			-s LOG_LEVEL=WARNING -s NEWSBOT_STATE=sqlite:///$(DATA)/.demo-state.sqlite || exit $$?; \
+	done
+	@$(BIN)/python -m newsbot.summary $(DATA)/*.jsonl
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) $(DATA) .newsbot .pytest_cache

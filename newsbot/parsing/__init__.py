@@ -1,0 +1,1 @@
+"""Turning a downloaded page into article fields: structured data, outlet selectors, generic extraction."""

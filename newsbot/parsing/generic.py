@@ -1,0 +1,39 @@
+"""The last-resort extractor for pages no outlet selector understands: trafilatura."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .text import paragraphs_of
+
+logger = logging.getLogger(__name__)
+
+
+def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
+    """Body and metadata as trafilatura sees them; {} when it finds no main text."""
+    import trafilatura  # imported lazily: it is heavy and most pages never need it
+
+    try:
+        doc = trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=False,
+            include_images=False, as_dict=True,
+        )
+    except Exception:  # trafilatura raises many kinds of errors on hostile markup
+        logger.warning("generic extraction failed for %s", url, exc_info=True)
+        return {}
+    if not doc:
+        return {}
+    fields: dict[str, Any] = {
+        "title": doc.get("title"),
+        "standfirst": doc.get("description"),
+        "authors": [a.strip() for a in (doc.get("author") or "").split(";") if a.strip()],
+        "published_at": doc.get("date"),
+        "image_url": doc.get("image"),
+        "tags": [t.strip() for t in (doc.get("tags") or "").split(",") if t.strip()],
+        "language": doc.get("language"),
+    }
+    paragraphs = paragraphs_of(doc.get("text"))
+    if paragraphs:
+        fields["body_paragraphs"] = paragraphs
+    return {k: v for k, v in fields.items() if v not in (None, "", [])}

@@ -1,0 +1,93 @@
+"""Whitespace and paragraph helpers shared by every extraction path."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+_WORD = re.compile(r"\w+")
+# CJK scripts have no spaces between words: count each ideograph/kana as a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def clean_line(text: str | None) -> str:
+    """One line of text: NFC, collapsed spaces, no newlines, stripped."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text).replace("\u200b", "")
+    return _SPACE.sub(" ", text.replace("\n", " ")).strip()
+
+
+def paragraphs_of(text: str | None) -> list[str]:
+    """Split a body on blank lines (or single newlines) into clean, non-empty paragraphs."""
+    if not text:
+        return []
+    parts = re.split(r"\n+", text.replace("\r\n", "\n"))
+    return [p for p in (clean_line(part) for part in parts) if p]
+
+
+def join_paragraphs(paragraphs: Iterable[str]) -> str:
+    """The body format of the item: paragraphs separated by exactly one blank line."""
+    return "\n\n".join(p for p in (clean_line(x) for x in paragraphs) if p)
+
+
+def word_count(text: str | None) -> int:
+    if not text:
+        return 0
+    cjk = len(_CJK.findall(text))
+    latin = len(_WORD.findall(_CJK.sub(" ", text)))
+    return latin + cjk
+
+
+def normalize_body(text: str | None) -> str:
+    return join_paragraphs(paragraphs_of(text))
+
+
+_BYLINE_PREFIX = re.compile(r"^\s*(?:by|from|von|par|por|written by|reporting by)\s*[:\-]?\s+", re.I)
+_AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\||/|\band\b|\bund\b|\bet\b|\by\b|、|・)\s*", re.I)
+_TRAILING_PLACE = re.compile(r"\s+in\s+[A-Z][\w.\- ]*$")
+# Words that make a byline fragment a role or a place, not a name ("Nikkei staff writer", "in Tokyo").
+_ROLE_WORDS = frozenset({
+    "writer", "writers", "correspondent", "correspondents", "editor", "editors", "staff", "reporter",
+    "reporters", "contributor", "columnist", "bureau", "chief", "analyst", "producer", "desk",
+    "team", "agencies", "photographer", "journaliste", "rédaction", "記者", "編集部",
+})
+
+
+def clean_authors(values) -> list[str]:
+    """Byline strings to a list of person names: no "By", no roles, no "and", no duplicates."""
+    if isinstance(values, str):
+        values = [values]
+    names: list[str] = []
+    for value in values or []:
+        line = _BYLINE_PREFIX.sub("", clean_line(value))
+        for part in _AUTHOR_SPLIT.split(line):
+            part = _TRAILING_PLACE.sub("", part).strip(" .:|-–—")
+            words = part.lower().split()
+            if not part or any(w in _ROLE_WORDS for w in words) or (words and words[0] in {"in", "for", "at", "with"}):
+                continue
+            if part.isupper() and len(part) > 3:
+                part = part.title()
+            names.append(part)
+    unique: dict[str, str] = {}
+    for name in names:
+        unique.setdefault(name.casefold(), name)
+    return list(unique.values())
+
+
+def normalize_language(value: str | None) -> str | None:
+    """BCP 47 spelling of a language tag ("en_US" -> "en-US", "JA" -> "ja")."""
+    if not value:
+        return None
+    parts = [p for p in re.split(r"[-_]", value.strip()) if p]
+    if not parts or not re.fullmatch(r"[A-Za-z]{2,3}", parts[0]):
+        return None
+    out = [parts[0].lower()]
+    for p in parts[1:]:
+        if not re.fullmatch(r"[A-Za-z0-9]{2,8}", p):
+            break
+        out.append(p.upper() if len(p) == 2 else p.title() if len(p) == 4 else p)
+    return "-".join(out)

@@ -1,0 +1,1 @@
+"""Outlet spiders: each module declares one outlet on `newsbot.spiders.base.PoliticsSpider`."""

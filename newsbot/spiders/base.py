@@ -1,0 +1,155 @@
+"""The politics spider base: an outlet declares where its politics news is and how its pages look.
+
+Discovery: section listing pages (with pagination), RSS/Atom feeds and (Google News) sitemaps.
+Articles: `newsbot.parsing.article.parse_article` with the outlet's `OutletProfile`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+from ..parsing.article import OutletProfile, ParseResult, parse_article
+from ..parsing.feeds import feed_entries, sitemap_entries
+
+
+class PoliticsSpider(scrapy.Spider):
+    """Subclass and declare; override a method only for what declarations cannot say."""
+
+    # --- identity ---
+    outlet: ClassVar[str] = ""            # stable short id written to every item; defaults to `name`
+    outlet_name: ClassVar[str] = ""       # human name, for the README table and logs
+    language: ClassVar[str] = "en"        # BCP 47, used when the page does not say
+    timezone: ClassVar[str] = "UTC"       # IANA zone for dates the page gives without offset
+    section: ClassVar[str | None] = "Politics"
+
+    # --- discovery ---
+    section_urls: ClassVar[list[str]] = []
+    feed_urls: ClassVar[list[str]] = []
+    sitemap_urls: ClassVar[list[str]] = []
+    # CSS (ending in ::attr(href)) for article links on a listing page; None = every link.
+    article_links: ClassVar[str | None] = None
+    # Only URLs matching this regex (searched in the absolute URL) are articles.
+    article_url_pattern: ClassVar[str] = r"."
+    next_page: ClassVar[str | None] = 'a[rel="next"]::attr(href), link[rel="next"]::attr(href)'
+
+    # --- article pages ---
+    selectors: ClassVar[dict[str, str]] = {}
+    overrides: ClassVar[dict[str, str]] = {}
+    body_exclude: ClassVar[tuple[str, ...]] = ()
+    paywall_markers: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *args: Any, max_pages: int | str | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._max_pages_arg = int(max_pages) if max_pages is not None else None
+        self._article_re = re.compile(self.article_url_pattern)
+
+    @classmethod
+    def profile(cls) -> OutletProfile:
+        return OutletProfile(
+            outlet=cls.outlet or cls.name, language=cls.language, timezone=cls.timezone,
+            section=cls.section, selectors=dict(cls.selectors), overrides=dict(cls.overrides),
+            body_exclude=tuple(cls.body_exclude), paywall_markers=tuple(cls.paywall_markers),
+        )
+
+    @classmethod
+    def handles_url(cls, url: str) -> bool:
+        """True when `url` is on one of this outlet's domains (used to route saved pages)."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in getattr(cls, "allowed_domains", []) or [])
+
+    @property
+    def max_pages(self) -> int:
+        if self._max_pages_arg is not None:
+            return self._max_pages_arg
+        return self.settings.getint("NEWSBOT_MAX_LISTING_PAGES", 5)
+
+    def _stat(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newsbot/{key}", count)
+
+    # --- discovery ---
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for url in self.section_urls:
+            yield scrapy.Request(url, callback=self.parse_listing, meta={"newsbot_page": 1},
+                                 dont_filter=True)
+        for url in self.feed_urls:
+            yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True)
+        for url in self.sitemap_urls:
+            yield scrapy.Request(url, callback=self.parse_sitemap, dont_filter=True)
+
+    def is_article_url(self, url: str) -> bool:
+        return self.handles_url(url) and bool(self._article_re.search(url))
+
+    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse_article, meta=meta)
+
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
+        return self.parse_listing(response)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        """A section page: its article links, then the next page up to NEWSBOT_MAX_LISTING_PAGES."""
+        if not hasattr(response, "css"):
+            self.logger.warning("listing %s is not HTML (%s)", response.url, response.headers.get("Content-Type"))
+            self._stat("listing/not_html")
+            return
+        self._stat("listing/pages")
+        css = self.article_links or "a::attr(href)"
+        found = 0
+        for href in dict.fromkeys(response.css(css).getall()):
+            url = response.urljoin(href.strip())
+            if self.is_article_url(url):
+                found += 1
+                yield self.article_request(url, newsbot_source="listing")
+        if not found:
+            self.logger.warning("no article links on listing page %s", response.url)
+            self._stat("listing/empty")
+        page = response.meta.get("newsbot_page", 1)
+        next_href = response.css(self.next_page).get() if self.next_page else None
+        if next_href and page < self.max_pages:
+            yield response.follow(next_href.strip(), callback=self.parse_listing,
+                                  meta={"newsbot_page": page + 1})
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        entries = feed_entries(response.body)
+        self._stat("feed/entries", len(entries))
+        if not entries:
+            self.logger.warning("no entries in feed %s", response.url)
+            self._stat("feed/empty")
+        for entry in entries:
+            url = response.urljoin(entry.url)
+            if self.is_article_url(url):
+                yield self.article_request(url, newsbot_source="feed")
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        kind, entries = sitemap_entries(response.body)
+        if kind == "sitemapindex":
+            for entry in entries:
+                yield scrapy.Request(response.urljoin(entry.url), callback=self.parse_sitemap)
+            return
+        if not entries:
+            self.logger.warning("no URLs in sitemap %s", response.url)
+            self._stat("sitemap/empty")
+        for entry in entries:
+            url = response.urljoin(entry.url)
+            if self.is_article_url(url):
+                yield self.article_request(url, newsbot_source="sitemap")
+
+    # --- articles ---
+    def build_article(self, response: Response) -> ParseResult:
+        """Hook for outlets whose pages need more than declarations; returns the parse result."""
+        return parse_article(response, self.profile())
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        result = self.build_article(response)
+        if result.item is None:
+            self.logger.warning("no article at %s: %s", response.url, result.error)
+            self._stat(f"article/failed/{(result.error or 'unknown').replace(' ', '_')}")
+            return
+        self._stat(f"body_source/{result.body_source}")
+        result.item.spider = self.name
+        yield result.item

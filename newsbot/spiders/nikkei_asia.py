@@ -1,0 +1,33 @@
+"""Nikkei Asia (asia.nikkei.com), Politics and its sub-sections."""
+
+from .base import PoliticsSpider
+
+
+class NikkeiAsiaSpider(PoliticsSpider):
+    name = "nikkei_asia"
+    outlet_name = "Nikkei Asia"
+    language = "en"
+    timezone = "Asia/Tokyo"
+    allowed_domains = ["asia.nikkei.com"]
+
+    section_urls = [
+        "https://asia.nikkei.com/Politics",
+        "https://asia.nikkei.com/Politics/International-relations",
+    ]
+    feed_urls = ["https://asia.nikkei.com/rss/feed/nar"]
+    article_links = ".article-card__headline a::attr(href)"
+    # Article slugs are headlines (many hyphenated words); sub-section slugs are one or two words.
+    article_url_pattern = r"^https://asia\.nikkei\.com/Politics/(?:[\w-]+/)*[\w]+(?:-[\w]+){3,}$"
+
+    selectors = {
+        "title": "h1.article-header__title",
+        "standfirst": "p.article-header__sub-title",
+        "section": ".article-header__section a",
+        "authors": ".article-header__author a",
+        "published_at": ".article-header__timestamp time::attr(datetime)",
+        "body": ".ezrichtext-field > p, .ezrichtext-field > h2, .ezrichtext-field > blockquote",
+    }
+    # The site's JSON-LD credits the organisation; the byline links name the people.
+    overrides = {"authors": ".article-header__author a"}
+    body_exclude = (".o-ads",)
+    paywall_markers = (".piano-container[data-paywall]",)
