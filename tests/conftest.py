@@ -1,0 +1,46 @@
+"""Shared test set-up.
+
+On a user's machine a test whose server or browser is missing skips with a reason; in CI
+(CI=true) any skip fails the run, so CI can never pass by not running a test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+REPLAY = FIXTURES / "replay"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require_binary(name: str, *candidates: str) -> str:
+    """Path of an executable the test needs, or a skip (a failure in CI) naming what is missing."""
+    for candidate in (name, *candidates):
+        found = shutil.which(candidate) or (candidate if os.path.isfile(candidate) and os.access(candidate, os.X_OK) else None)
+        if found:
+            return found
+    message = f"{name} is not installed (apt-get install / pip install it, or run .ci/run)"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not IN_CI:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if skipped:
+        if reporter:
+            reporter.write_line(f"CI=true: {skipped} test(s) skipped; a skip in CI fails the run", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def replay_dir() -> Path:
+    return REPLAY
