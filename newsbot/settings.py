@@ -30,6 +30,9 @@ COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
 # --- newsbot ----------------------------------------------------------------------------------
+# Local state (dedup database, learned boilerplate, spool, locks, summaries): None means the
+# NEWSBOT_HOME environment variable, else ./.newsbot (see newsbot/paths.py).
+NEWSBOT_HOME = None
 # Folder of recorded responses to crawl offline instead of the network (also an env variable).
 NEWSBOT_REPLAY = os.environ.get("NEWSBOT_REPLAY", "")
 # Listing pages followed per section URL (page 1 included).

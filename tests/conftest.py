@@ -41,6 +41,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(autouse=True)
+def isolated_newsbot_home(tmp_path_factory, monkeypatch) -> Path:
+    """Each test gets its own NEWSBOT_HOME (dedup state, spool, ...), also seen by subprocesses."""
+    home = tmp_path_factory.mktemp("newsbot-home")
+    monkeypatch.setenv("NEWSBOT_HOME", str(home))
+    monkeypatch.delenv("NEWSBOT_STATE", raising=False)
+    return home
+
+
 @pytest.fixture
 def replay_dir() -> Path:
     return REPLAY

@@ -86,7 +86,8 @@ class PoliticsSpider(scrapy.Spider):
         return self.handles_url(url) and bool(self._article_re.search(url))
 
     def article_request(self, url: str, **meta: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse_article, meta=meta)
+        # newsbot_article marks requests for article pages (listing pages and feeds lack it).
+        return scrapy.Request(url, callback=self.parse_article, meta={"newsbot_article": True, **meta})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         return self.parse_listing(response)
