@@ -17,7 +17,7 @@ from ..items import ArticleItem
 from .dates import iso_utc
 from .generic import generic_fields
 from .structured import json_ld_fields, meta_fields
-from .text import clean_authors, clean_line, join_paragraphs, normalize_language, paragraphs_of
+from .text import clean_authors, clean_line, guess_language, join_paragraphs, normalize_language, paragraphs_of
 
 # Fields read from structured data / selectors, in item order.
 METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at", "section", "tags",
@@ -31,7 +31,7 @@ class OutletProfile:
     """What an outlet declares about its article pages (all selectors are CSS)."""
 
     outlet: str
-    language: str = "en"
+    language: str | None = "en"  # None: the page's own, else a guess from the text
     timezone: str = "UTC"
     section: str | None = None
     # field -> CSS selector, used when structured data lacks the field ("body" selects paragraphs).
@@ -133,7 +133,7 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         authors=clean_authors(values.get("authors") or []),
         published_at=iso_utc(values.get("published_at"), profile.timezone),
         updated_at=iso_utc(values.get("updated_at"), profile.timezone),
-        language=normalize_language(values.get("language")) or profile.language,
+        language=normalize_language(values.get("language")) or profile.language or guess_language(body),
         body=body,
         tags=list(dict.fromkeys(clean_line(t) for t in values.get("tags") or [] if clean_line(t))),
         image_url=_absolute(response, values.get("image_url")),

@@ -91,3 +91,20 @@ def normalize_language(value: str | None) -> str | None:
             break
         out.append(p.upper() if len(p) == 2 else p.title() if len(p) == 4 else p)
     return "-".join(out)
+
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def guess_language(text: str) -> str:
+    """A script-based guess for pages that declare no language: ja/ko/zh, else "und" (undetermined)."""
+    sample = text[:2000]
+    if len(_KANA.findall(sample)) > 20:
+        return "ja"
+    if len(_HANGUL.findall(sample)) > 20:
+        return "ko"
+    if len(_HAN.findall(sample)) > 40:
+        return "zh"
+    return "und"

@@ -1,0 +1,123 @@
+"""Extract articles from saved pages: `python -m newsbot.extract [--url URL] [--url-map F.tsv] FILE...`
+
+Prints one JSON object per file on stdout: the item's fields plus `path`, or `path` and `error`.
+A page whose URL belongs to a known outlet goes through that outlet's parser, any other through
+the generic one; both then pass the same offline pipelines as a crawl (cleaning, validation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+from scrapy.http import HtmlResponse
+from scrapy.spiderloader import SpiderLoader
+
+from .parsing.article import OutletProfile, parse_article
+from .processing import OfflinePipelines, newsbot_settings
+from .spiders.base import PoliticsSpider
+
+MAX_PAGE_BYTES = 50 * 1024 * 1024
+logger = logging.getLogger("newsbot.extract")
+
+
+def read_page(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        head = handle.read(2)
+    opener = gzip.open if head == b"\x1f\x8b" else open
+    with opener(path, "rb") as handle:
+        data = handle.read(MAX_PAGE_BYTES + 1)
+    if len(data) > MAX_PAGE_BYTES:
+        raise ValueError(f"page larger than {MAX_PAGE_BYTES} bytes")
+    return data
+
+
+def outlet_spiders(settings) -> list[type[PoliticsSpider]]:
+    loader = SpiderLoader.from_settings(settings)
+    classes = (loader.load(name) for name in loader.list())
+    return [cls for cls in classes if issubclass(cls, PoliticsSpider) and getattr(cls, "allowed_domains", None)]
+
+
+def generic_profile(url: str) -> OutletProfile:
+    host = (urlsplit(url).hostname or "unknown").lower().removeprefix("www.")
+    outlet = re.sub(r"[^a-z0-9]+", "_", host).strip("_") or "unknown"
+    return OutletProfile(outlet=outlet if outlet[0].isalpha() else f"site_{outlet}", section=None, language=None)
+
+
+class Extractor:
+    def __init__(self) -> None:
+        self.settings = newsbot_settings()
+        self.spiders = outlet_spiders(self.settings)
+        self.pipelines = OfflinePipelines(self.settings)
+
+    def page_url(self, body: bytes, path: Path) -> str:
+        """The URL a page says it has (canonical, og:url), for files saved without one."""
+        probe = HtmlResponse(url=path.resolve().as_uri(), body=body)
+        found = probe.xpath('//link[@rel="canonical"]/@href').get() or \
+            probe.xpath('//meta[@property="og:url"]/@content').get()
+        return found.strip() if found and found.strip().startswith("http") else probe.url
+
+    def extract(self, path: Path, url: str | None = None) -> dict[str, Any]:
+        body = read_page(path)
+        url = url or self.page_url(body, path)
+        response = HtmlResponse(url=url, body=body)
+        spider_cls = next((cls for cls in self.spiders if cls.handles_url(url)), None)
+        if spider_cls is not None:
+            result = spider_cls().build_article(response)
+            spider_name = spider_cls.name
+        else:
+            result = parse_article(response, generic_profile(url))
+            spider_name = "generic"
+        if result.item is None:
+            raise ValueError(result.error or "no article found")
+        result.item.spider = spider_name
+        item = self.pipelines.process(result.item)
+        return ItemAdapter(item).asdict()
+
+
+def read_url_map(path: str) -> dict[str, str]:
+    mapping = {}
+    for line in Path(path).read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            file_path, _, url = line.partition("\t")
+            mapping[str(Path(file_path.strip()))] = url.strip()
+    return mapping
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m newsbot.extract", description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*", metavar="FILE", help=".html or .html.gz saved pages")
+    parser.add_argument("--url", help="the URL of the page(s), for routing to an outlet parser")
+    parser.add_argument("--url-map", help="TSV file of path<TAB>url lines")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    url_map = read_url_map(args.url_map) if args.url_map else {}
+    files = list(args.files) or list(url_map)
+    if not files:
+        parser.error("give at least one FILE (or --url-map)")
+    extractor = Extractor()
+    failures = 0
+    for name in files:
+        record: dict[str, Any]
+        try:
+            record = extractor.extract(Path(name), url_map.get(str(Path(name))) or args.url)
+        except DropItem as exc:
+            record, failures = {"error": f"dropped: {exc}"}, failures + 1
+        except Exception as exc:  # one bad file never stops the others
+            logger.debug("extraction failed for %s", name, exc_info=True)
+            record, failures = {"error": f"{type(exc).__name__}: {exc}"}, failures + 1
+        print(json.dumps({**record, "path": name}, ensure_ascii=False), flush=True)
+    return 1 if failures == len(files) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
