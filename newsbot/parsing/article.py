@@ -22,8 +22,10 @@ from .text import clean_authors, clean_line, guess_language, join_paragraphs, no
 # Fields read from structured data / selectors, in item order.
 METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at", "section", "tags",
                    "image_url", "language", "canonical_url")
-# Text nodes that are never reader-visible content.
-_VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+# Elements whose text is never reader-visible content.
+_INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "button"})
+# Elements that break a line: their text must not run into the next word.
+_BREAKING = frozenset({"br", "p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption"})
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,28 @@ class ParseResult:
     error: str | None = None
 
 
+def _visible_text(element, parts: list[str]) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _INVISIBLE:
+        return
+    if tag in _BREAKING:
+        parts.append(" ")
+    if element.text:
+        parts.append(element.text)
+    for child in element:
+        _visible_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+
+
 def _element_text(sel: Selector) -> str:
-    return clean_line(" ".join(sel.xpath(_VISIBLE_TEXT).getall()))
+    """The reader-visible text of an element: inline markup joined as written, blocks spaced."""
+    root = sel.root
+    if isinstance(root, str):
+        return clean_line(root)
+    parts: list[str] = []
+    _visible_text(root, parts)
+    return clean_line("".join(parts))
 
 
 def _select(response: TextResponse, css: str, name: str) -> Any:

@@ -156,16 +156,30 @@ def json_ld_fields(sel: Selector) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v not in (None, "", [])}
 
 
-def _meta(sel: Selector, *names: str) -> list[str]:
-    values: list[str] = []
-    for name in names:
-        values += sel.xpath(f'//meta[@property="{name}" or @name="{name}"]/@content').getall()
-    return [v for v in (clean_line(v) for v in values) if v]
+def _meta_tags(sel: Selector) -> dict[str, list[str]]:
+    """All <meta> contents by property/name/itemprop, read in one pass over the document."""
+    tags: dict[str, list[str]] = {}
+    root = sel.root
+    if isinstance(root, str):
+        return tags
+    for element in root.iter("meta"):
+        content = element.get("content")
+        if not content:
+            continue
+        for key in {element.get("property"), element.get("name"), element.get("itemprop")}:
+            if key:
+                tags.setdefault(key.strip(), []).append(content)
+    return tags
 
 
 def meta_fields(sel: Selector) -> dict[str, Any]:
-    first = lambda *names: next(iter(_meta(sel, *names)), None)  # noqa: E731
-    authors = [a for a in _meta(sel, "article:author", "author", "byl", "parsely-author")
+    tags = _meta_tags(sel)
+
+    def _meta(*names: str) -> list[str]:
+        return [v for name in names for v in (clean_line(x) for x in tags.get(name, ())) if v]
+
+    first = lambda *names: next(iter(_meta(*names)), None)  # noqa: E731
+    authors = [a for a in _meta("article:author", "author", "byl", "parsely-author")
                if not a.startswith(("http://", "https://"))]
     locale = first("og:locale")
     fields: dict[str, Any] = {
@@ -176,7 +190,7 @@ def meta_fields(sel: Selector) -> dict[str, Any]:
                               "parsely-pub-date", "og:article:published_time"),
         "updated_at": first("article:modified_time", "og:updated_time", "dateModified"),
         "section": first("article:section", "parsely-section"),
-        "tags": list(dict.fromkeys(_meta(sel, "article:tag"))) or
+        "tags": list(dict.fromkeys(_meta("article:tag"))) or
                 [k for k in (clean_line(k) for k in (first("news_keywords", "keywords") or "").split(",")) if k],
         "image_url": first("og:image", "og:image:url", "twitter:image"),
         "canonical_url": sel.xpath('//link[@rel="canonical"]/@href').get() or first("og:url"),

@@ -6,27 +6,26 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-_SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
 _WORD = re.compile(r"\w+")
 # CJK scripts have no spaces between words: count each ideograph/kana as a word.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 
 def clean_line(text: str | None) -> str:
-    """One line of text: NFC, collapsed spaces, no newlines, stripped."""
+    """One line of text: NFC, collapsed spaces (any Unicode space), no newlines, stripped."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text).replace("\u200b", "")
-    return _SPACE.sub(" ", text.replace("\n", " ")).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).replace("\u200b", "").replace("\ufeff", "")
+    # str.split() with no argument splits on every Unicode whitespace run, in C.
+    return " ".join(text.split())
 
 
 def paragraphs_of(text: str | None) -> list[str]:
     """Split a body on blank lines (or single newlines) into clean, non-empty paragraphs."""
     if not text:
         return []
-    parts = re.split(r"\n+", text.replace("\r\n", "\n"))
-    return [p for p in (clean_line(part) for part in parts) if p]
+    return [p for p in (clean_line(part) for part in text.splitlines()) if p]
 
 
 def join_paragraphs(paragraphs: Iterable[str]) -> str:
@@ -34,9 +33,12 @@ def join_paragraphs(paragraphs: Iterable[str]) -> str:
     return "\n\n".join(p for p in (clean_line(x) for x in paragraphs) if p)
 
 
+
 def word_count(text: str | None) -> int:
     if not text:
         return 0
+    if text.isascii():
+        return len(_WORD.findall(text))
     cjk = len(_CJK.findall(text))
     latin = len(_WORD.findall(_CJK.sub(" ", text)))
     return latin + cjk

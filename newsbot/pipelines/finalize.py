@@ -11,12 +11,12 @@ from scrapy.exceptions import DropItem
 from ..parsing.text import word_count
 from .base import StatelessPipeline
 
-_NON_WORD = re.compile(r"[\W_]+")
+_TOKEN = re.compile(r"[^\W_]+")
 
 
 def content_hash(body: str) -> str:
-    """SHA-256 of the body with case, punctuation and spacing folded: equal texts, equal hashes."""
-    folded = _NON_WORD.sub(" ", body.casefold()).strip()
+    """SHA-256 of the body's words with case, punctuation and spacing folded: equal texts, equal hashes."""
+    folded = " ".join(_TOKEN.findall(body.casefold()))
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
