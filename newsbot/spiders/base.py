@@ -6,7 +6,6 @@ Articles: `newsbot.parsing.article.parse_article` with the outlet's `OutletProfi
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
@@ -51,7 +50,6 @@ class PoliticsSpider(scrapy.Spider):
         self._article_re = re.compile(self.article_url_pattern)
 
     @classmethod
-    @functools.cache
     def profile(cls) -> OutletProfile:
         return OutletProfile(
             outlet=cls.outlet or cls.name, language=cls.language, timezone=cls.timezone,
