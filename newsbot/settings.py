@@ -8,7 +8,7 @@ from newsbot import __version__
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]
 NEWSPIDER_MODULE = "newsbot.spiders"
-ADDONS = {"newsbot.addons.ReplayAddon": 0}
+ADDONS = {"newsbot.addons.ReplayAddon": 0, "newsbot.distributed.DistributedAddon": 10}
 
 # --- politeness -------------------------------------------------------------------------------
 # Where site operators can reach whoever runs this crawler; substituted into USER_AGENT.
@@ -35,6 +35,9 @@ TELNETCONSOLE_ENABLED = False
 NEWSBOT_HOME = None
 # Folder of recorded responses to crawl offline instead of the network (also an env variable).
 NEWSBOT_REPLAY = os.environ.get("NEWSBOT_REPLAY", "")
+# Several processes share one queue in Redis (NEWSBOT_STATE=redis://...); see newsbot/distributed.py.
+NEWSBOT_DISTRIBUTED = False
+NEWSBOT_FLEET_IDLE_SECONDS = 10
 # Listing pages followed per section URL (page 1 included).
 NEWSBOT_MAX_LISTING_PAGES = 5
 

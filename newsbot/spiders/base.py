@@ -74,6 +74,13 @@ class PoliticsSpider(scrapy.Spider):
 
     # --- discovery ---
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        if self.settings.getbool("NEWSBOT_DISTRIBUTED"):
+            return  # a fleet worker: `scrapy seed` enqueued the start requests for every worker
+        async for request in self.fleet_start_requests():
+            yield request
+
+    async def fleet_start_requests(self) -> AsyncIterator[scrapy.Request]:
+        """Section pages, feeds and sitemaps: where every run of this outlet starts."""
         for url in self.section_urls:
             yield scrapy.Request(url, callback=self.parse_listing, meta={"newsbot_page": 1},
                                  dont_filter=True)

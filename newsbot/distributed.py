@@ -1,0 +1,98 @@
+"""Crawling one spider with several processes (on several machines) through scrapy-redis.
+
+With NEWSBOT_DISTRIBUTED on, every `scrapy crawl SPIDER` process shares one request queue and
+one seen-requests set in Redis (NEWSBOT_STATE=redis://...): each URL is fetched once by the
+fleet. `scrapy seed SPIDER` (cron, on one host) starts a fleet run: it clears the run's queue and
+seen set and enqueues the spider's section pages and feeds; workers take requests from the
+queue and wait up to NEWSBOT_FLEET_IDLE_SECONDS for more before they stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider, NotConfigured, UsageError
+from scrapy.settings import BaseSettings
+
+from .paths import setting_or_env
+
+logger = logging.getLogger(__name__)
+
+QUEUE_KEY = "newsbot:%(spider)s:requests"
+SEEN_KEY = "newsbot:%(spider)s:seen"
+
+
+def redis_url(settings: BaseSettings) -> str:
+    url = setting_or_env(settings, "NEWSBOT_STATE") or ""
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise UsageError("NEWSBOT_DISTRIBUTED needs NEWSBOT_STATE=redis://host:port/db (the fleet's shared Redis)")
+    return url
+
+
+def is_distributed(settings: BaseSettings) -> bool:
+    value = setting_or_env(settings, "NEWSBOT_DISTRIBUTED") or ""
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+class DistributedAddon:
+    """Switches the scheduler and dupefilter to scrapy-redis's when NEWSBOT_DISTRIBUTED is on."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not is_distributed(settings):
+            return
+        settings.set("NEWSBOT_DISTRIBUTED", True, priority="addon")
+        settings.set("REDIS_URL", redis_url(settings), priority="addon")
+        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="addon")
+        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
+        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority="addon")
+        settings.set("SCHEDULER_QUEUE_KEY", QUEUE_KEY, priority="addon")
+        settings.set("SCHEDULER_DUPEFILTER_KEY", SEEN_KEY, priority="addon")
+        # The queue and seen set belong to the fleet run, not to one worker: keep them on close.
+        settings.set("SCHEDULER_PERSIST", True, priority="addon")
+        settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 1, priority="addon")
+        settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0}
+
+
+class FleetIdleExtension:
+    """Keeps a worker alive while the fleet may still enqueue work (another worker's listings)."""
+
+    def __init__(self, crawler: Crawler, idle_seconds: float):
+        self.crawler = crawler
+        self.idle_seconds = idle_seconds
+        self.last_activity = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FleetIdleExtension:
+        if not crawler.settings.getbool("NEWSBOT_DISTRIBUTED"):
+            raise NotConfigured
+        extension = cls(crawler, crawler.settings.getfloat("NEWSBOT_FLEET_IDLE_SECONDS", 10))
+        crawler.signals.connect(extension.touch, signal=signals.response_received)
+        crawler.signals.connect(extension.touch, signal=signals.request_scheduled)
+        crawler.signals.connect(extension.spider_idle, signal=signals.spider_idle)
+        return extension
+
+    def touch(self, *args, **kwargs) -> None:
+        self.last_activity = time.monotonic()
+
+    def spider_idle(self, spider) -> None:
+        if time.monotonic() - self.last_activity < self.idle_seconds:
+            raise DontCloseSpider("fleet queue may still fill")
+
+
+async def seed(crawler: Crawler, **spider_args) -> int:
+    """Start a fleet run of crawler.spidercls: reset its queue and seen set, enqueue its start requests."""
+    from scrapy_redis import connection, picklecompat
+    from scrapy_redis.queue import PriorityQueue
+
+    spider = crawler.spidercls.from_crawler(crawler, **spider_args)
+    server = connection.from_settings(crawler.settings)
+    server.delete(QUEUE_KEY % {"spider": spider.name}, SEEN_KEY % {"spider": spider.name})
+    queue = PriorityQueue(server=server, spider=spider, key=QUEUE_KEY, serializer=picklecompat)
+    count = 0
+    async for request in spider.fleet_start_requests():
+        queue.push(request)
+        count += 1
+    return count

@@ -1,0 +1,80 @@
+"""Several `scrapy crawl` processes sharing one queue and seen-set in a real Redis (scrapy-redis)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from .conftest import ROOT
+from .helpers import read_jsonl, run_scrapy
+from .services import politics_site, redis_server
+
+ARTICLES = 240
+FLEET = ["-s", "SPIDER_MODULES=benchmarks.spiders", "-s", "NEWSBOT_DISTRIBUTED=1",
+         "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS=2",
+         "-s", "NEWSBOT_FLEET_IDLE_SECONDS=2", "-s", "NEWSBOT_MAX_LISTING_PAGES=1000", "-s", "LOG_LEVEL=INFO"]
+
+pytestmark = pytest.mark.slow
+
+
+def worker(site: str, out, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "generated_site", "-a", f"site={site}",
+                             "-O", f"{out}:jsonl", *FLEET], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def start_fleet_run(site: str, env: dict) -> None:
+    proc = run_scrapy("seed", "generated_site", "-a", f"site={site}", *FLEET, replay=None, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "seeded 1 start request(s)" in proc.stdout
+
+
+def expected_urls(site: str) -> set[str]:
+    from tests.sites.politics_site import article_path
+    return {f"{site}{article_path(n)}" for n in range(ARTICLES)}
+
+
+def test_two_workers_share_the_work_and_write_each_article_once(tmp_path):
+    with redis_server(tmp_path) as redis_url, politics_site(ARTICLES) as site:
+        env = {**os.environ, "NEWSBOT_STATE": redis_url}
+        start_fleet_run(site, env)
+        workers = [worker(site, tmp_path / f"w{i}.jsonl", env) for i in (1, 2)]
+        for proc in workers:
+            _, stderr = proc.communicate(timeout=120)
+            assert proc.returncode == 0, stderr[-2000:]
+        outputs = [[item["url"] for item in read_jsonl(tmp_path / f"w{i}.jsonl")] for i in (1, 2)]
+    assert all(outputs), "both workers took part"
+    combined = outputs[0] + outputs[1]
+    assert len(combined) == len(set(combined))
+    assert set(combined) == expected_urls(site)
+
+
+def test_a_worker_stopped_mid_crawl_loses_nothing(tmp_path):
+    with redis_server(tmp_path) as redis_url, politics_site(ARTICLES) as site:
+        env = {**os.environ, "NEWSBOT_STATE": redis_url}
+        start_fleet_run(site, env)
+        first = worker(site, tmp_path / "w1.jsonl", env)
+        second = worker(site, tmp_path / "w2.jsonl", env)
+        time.sleep(3)
+        first.send_signal(signal.SIGTERM)  # what cron, systemd and container runtimes send
+        _, first_log = first.communicate(timeout=60)
+        _, second_log = second.communicate(timeout=120)
+        assert second.returncode == 0, second_log[-2000:]
+    assert "'finish_reason': 'shutdown'" in first_log
+    stopped = [item["url"] for item in read_jsonl(tmp_path / "w1.jsonl")]
+    finished = [item["url"] for item in read_jsonl(tmp_path / "w2.jsonl")]
+    assert 0 < len(stopped) < ARTICLES
+    assert len(stopped) + len(finished) == len(set(stopped) | set(finished))
+    assert set(stopped) | set(finished) == expected_urls(site)
+
+
+def test_distributed_mode_without_redis_is_a_clear_error(tmp_path):
+    proc = run_scrapy("seed", "generated_site", *FLEET, replay=None,
+                      env={"NEWSBOT_STATE": f"sqlite:///{tmp_path}/state.sqlite"}, timeout=60)
+    assert proc.returncode != 0
+    assert "NEWSBOT_DISTRIBUTED needs NEWSBOT_STATE=redis://" in proc.stderr
