@@ -66,6 +66,43 @@ GOLDEN: dict[str, dict[str, dict]] = {
             "body_source": "generic",
         },
     },
+    "cnn": {
+        "article-supreme-court-tariffs.html": {
+            "fields": {"title": "Supreme Court strikes down most emergency tariffs in 6-3 ruling",
+                       "authors": ["Devan Cole", "John Fritze"], "published_at": "2026-11-26T15:04:31+00:00",
+                       "updated_at": "2026-11-26T16:20:05+00:00", "language": "en", "section": "politics"},
+            "first": "The Supreme Court on Wednesday struck down most of the tariffs",
+            "last": "pursue other legal authorities for trade measures.",
+            "junk": ["CNN —", "Washington", "Ad Feedback", "Related article", "Justices appear skeptical",
+                     "Sign up", "Sign Me Up", "Link Copied", "Cable News Network"],
+            "body_source": "selectors",
+        },
+        "article-house-stopgap.html": {
+            "fields": {"authors": ["Haley Talbot", "Sarah Ferris", "Manu Raju"],
+                       "published_at": "2026-11-25T18:47:10+00:00"},
+            "first": "House Republican leaders spent Wednesday trying to lock down votes",
+            "last": "The vote is expected Monday, days before funding runs out.",
+            "junk": ["CNN —", "Ad Feedback", "Newsletter", "Sign up"],
+            "body_source": "selectors",
+        },
+        "article-live-trump-administration.html": {
+            "fields": {"title": "Live updates: Trump administration news", "authors": ["Aditi Sangal", "Tori B. Powell"],
+                       "published_at": "2026-11-25T12:01:00+00:00", "updated_at": "2026-11-25T23:40:12+00:00"},
+            "first": "Trump signs order on federal hiring",
+            "last": "The Senate voted 52-47 to confirm the president's nominee for labor secretary.",
+            "junk": ["Share", "Link Copied", "Ad Feedback", "From CNN's", "What we're covering", "p.m. ET"],
+            "body_source": "selectors",
+        },
+        # Interactive template without article__content: the JSON-LD articleBody carries the text.
+        "article-democrats-calendar-analysis.html": {
+            "fields": {"title": "Analysis: Why Democrats can't agree on who votes first", "authors": ["Zachary B. Wolf"],
+                       "published_at": "2026-11-24T22:30:00+00:00", "language": "en"},
+            "first": "The fight over the 2028 Democratic primary calendar",
+            "last": "A DNC panel is expected to decide in the spring.",
+            "junk": [],
+            "body_source": "structured",
+        },
+    },
 }
 
 
