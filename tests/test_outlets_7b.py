@@ -103,12 +103,53 @@ GOLDEN: dict[str, dict[str, dict]] = {
             "body_source": "structured",
         },
     },
+    "al_jazeera": {
+        "article-iraq-speaker.html": {
+            "fields": {"title": "Iraq’s parliament elects speaker after months of deadlock", "authors": ["Ali Hashem"],
+                       "published_at": "2026-11-26T09:12:41+00:00", "updated_at": "2026-11-26T11:02:09+00:00",
+                       "language": "en", "section": "Politics",
+                       "standfirst": "The vote ends a stalemate that had held up the formation of a new government."},
+            "first": "Iraq’s parliament has elected a new speaker, ending a months-long deadlock",
+            "last": "Analysts said the coalition talks could still take weeks.",
+            "junk": ["Recommended Stories", "list of 4 items", "end of list", "Advertisement", "Source: Al Jazeera",
+                     "Sign up", "share", "Kurdish parties reach deal"],
+            "body_source": "selectors",
+        },
+        # Reached only through the feed, whose link carries ?traffic_source=rss.
+        "article-moldova-confidence-vote.html": {
+            "fields": {"authors": [], "published_at": "2026-11-23T15:40:00+00:00"},
+            "first": "Moldova’s new pro-European coalition government has won a confidence vote",
+            "last": "The cabinet received 56 votes in the 101-seat legislature.",
+            "junk": ["Advertisement", "Source: News Agencies"],
+            "body_source": "selectors",
+        },
+        "article-liveblog-south-korea.html": {
+            "fields": {"title": "LIVE: South Korea’s parliament votes on martial law inquiry", "authors": ["Edna Mohamed"],
+                       "published_at": "2026-11-25T02:05:00+00:00", "updated_at": "2026-11-25T07:48:00+00:00"},
+            "first": "South Korea’s National Assembly is voting on a special counsel inquiry",
+            "last": "calling the inquiry politically motivated.",
+            "junk": ["Copy link", "hours ago", "Share"],
+            "body_source": "selectors",
+        },
+        # No wysiwyg container; the JSON-LD date has no offset and is read in Doha time (UTC+3).
+        "article-senegal-assembly.html": {
+            "fields": {"title": "Senegal’s president dissolves National Assembly, calls snap vote",
+                       "authors": ["Nicolas Haque"], "published_at": "2026-11-24T18:30:00+00:00", "language": "en"},
+            "first": "Senegal’s president has dissolved the National Assembly",
+            "last": "timetable for candidate registration next week.",
+            "junk": [],
+            "body_source": "generic",
+        },
+    },
 }
 
 
 OUTLETS = tuple(GOLDEN)
 # Listing pages each crawl must read (first pages plus pagination); 0 where the outlet has none.
 LISTING_PAGES = {"the_hill": 2, "cnn": 1, "al_jazeera": 1, "japan_times": 2, "mainichi": 2, "le_monde": 2}
+
+# Recorded pages outside politics that an outlet's mixed feed links to, and the spider must drop.
+OFF_SECTION = {"al_jazeera": 1}
 
 
 def _spider_class(name: str):
@@ -185,5 +226,8 @@ def test_replayed_crawl_yields_each_recorded_article_once(outlet: str, tmp_path:
         assert item["body"].split("\n\n")[0].startswith(case["first"])
         for junk in case["junk"]:
             assert junk not in item["body"], (item["url"], junk)
+    # Pages of other desks reached through mixed feeds are dropped, with a stat.
+    if outlet in OFF_SECTION:
+        assert f"'newsbot/article/failed/off-section': {OFF_SECTION[outlet]}," in proc.stderr
     # Listing pages were paginated where the outlet paginates.
     assert f"'newsbot/listing/pages': {LISTING_PAGES[outlet]}," in proc.stderr
