@@ -141,6 +141,44 @@ GOLDEN: dict[str, dict[str, dict]] = {
             "body_source": "generic",
         },
     },
+    "japan_times": {
+        "article-ldp-komeito-budget.html": {
+            "fields": {"title": "LDP and Komeito agree on extra budget framework after tense talks",
+                       "authors": ["Gabriel Dominguez"], "published_at": "2026-11-26T07:41:00+00:00",
+                       "updated_at": "2026-11-26T09:02:00+00:00", "language": "en-US", "section": "Politics",
+                       "paywalled": False},
+            "first": "The Liberal Democratic Party and its former coalition partner Komeito agreed Thursday",
+            "last": "The package is expected to be submitted to the Diet in early December.",
+            "junk": ["Advertisement", "Related", "Government outlines extra budget plan", "misinformation",
+                     "By subscribing", "Subscribe", "Share/Save", "Gift this article", "Staff writer", "Keywords"],
+            "body_source": "selectors",
+        },
+        # JT Premium: the page shows the first paragraphs and a subscription wall.
+        "article-takaichi-approval-premium.html": {
+            "fields": {"authors": ["Jesse Johnson", "Tomoko Otake"], "published_at": "2026-11-25T03:00:00+00:00",
+                       "paywalled": True},
+            "first": "A year into her premiership, Prime Minister Sanae Takaichi’s approval rating",
+            "last": "Pollsters point to three factors that have kept her support above 50%.",
+            "junk": ["subscribers only", "Subscribe", "Log in", "JT Premium"],
+            "body_source": "selectors",
+        },
+        "article-upper-house-constitution.html": {
+            "fields": {"authors": ["Kathleen Benoza"], "published_at": "2026-11-25T10:05:00+00:00"},
+            "first": "The House of Councillors’ commission on the Constitution resumed debate",
+            "last": "No vote is expected before the ordinary Diet session next year.",
+            "junk": ["Advertisement", "misinformation"],
+            "body_source": "selectors",
+        },
+        # Wire template without article-body: JSON-LD articleBody, an Organization author, a JST date.
+        "article-opposition-osaka-kyodo.html": {
+            "fields": {"authors": [], "published_at": "2026-11-25T09:20:00+00:00", "section": "Politics",
+                       "paywalled": False},
+            "first": "Opposition parties are considering fielding a joint candidate",
+            "last": "A decision is expected by the end of the year.",
+            "junk": ["KYODO"],
+            "body_source": "structured",
+        },
+    },
 }
 
 
