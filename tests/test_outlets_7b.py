@@ -179,6 +179,43 @@ GOLDEN: dict[str, dict[str, dict]] = {
             "body_source": "structured",
         },
     },
+    "mainichi": {
+        "article-hosei-yosan.html": {
+            "fields": {"title": "高市首相、補正予算案の閣議決定を12月2日に 公明と最終調整", "authors": ["田中裕之"],
+                       "published_at": "2026-11-26T09:30:12+00:00", "updated_at": "2026-11-26T10:02:40+00:00",
+                       "language": "ja", "section": "政治", "paywalled": False},
+            "first": "高市早苗首相は26日、2026年度補正予算案を12月2日に閣議決定する方針を固めた。",
+            "last": "「国民の暮らしを守るため、早期の成立を目指したい」と述べた。",
+            "junk": ["【田中裕之】", "広告", "関連記事", "温度差", "この記事の特集・連載", "あわせて読みたい", "ポスト",
+                     "シェア", "文字", "撮影"],
+            "body_source": "selectors",
+        },
+        # 有料記事: the free part, then the wall.
+        "article-seiji-to-kane-premium.html": {
+            "fields": {"authors": ["安部志帆子", "池田直"], "published_at": "2026-11-25T12:05:00+00:00",
+                       "paywalled": True, "language": "ja"},
+            "first": "企業・団体献金の扱いを巡る与野党の協議が25日",
+            "last": "立憲民主党などは禁止を求めている。",
+            "junk": ["この記事は有料記事です", "残り1726文字", "会員限定有料記事", "有料記事", "99円", "ログイン"],
+            "body_source": "selectors",
+        },
+        "article-rikken-kohosha.html": {
+            "fields": {"authors": ["宮原健太"], "published_at": "2026-11-24T03:00:00+00:00"},
+            "first": "立憲民主党は24日、次期衆院選に向けて新たに12人の公認候補を内定した。",
+            "last": "他の野党との候補者調整には慎重な声もある。",
+            "junk": ["【宮原健太】", "広告"],
+            "body_source": "selectors",
+        },
+        # Paper-edition template without #articledetail-body; the date has no offset (JST).
+        "article-shasetsu-kaikimatsu.html": {
+            "fields": {"title": "社説 国会の会期末 熟議なき採決は許されない", "authors": [],
+                       "published_at": "2026-11-22T20:00:00+00:00", "language": "ja", "section": "政治"},
+            "first": "臨時国会は会期末まで残り1週間となった。",
+            "last": "与野党は残る会期で、熟議の姿勢を国民に示すべきだ。",
+            "junk": ["東京朝刊", "毎日新聞 2026/11/23"],
+            "body_source": "generic",
+        },
+    },
 }
 
 
