@@ -216,6 +216,54 @@ GOLDEN: dict[str, dict[str, dict]] = {
             "body_source": "generic",
         },
     },
+    "le_monde": {
+        "article-budget-senat.html": {
+            "fields": {"title": "Budget 2027 : le Sénat adopte la partie « recettes » après une nuit de débats",
+                       "authors": ["Claire Gatinois", "Mariama Darame"], "published_at": "2026-11-26T17:30:14+00:00",
+                       "updated_at": "2026-11-26T18:02:51+00:00", "language": "fr", "section": "Politique",
+                       "paywalled": False},
+            "first": "Le Sénat a adopté, jeudi 26 novembre au petit matin, la partie « recettes »",
+            "last": "si aucun compromis n’est trouvé.",
+            "junk": ["Lire aussi", "l’Assemblée rejette", "Publicité", "Partager", "Lire plus tard", "Offrir",
+                     "Temps de Lecture", "Newsletter", "S’inscrire", "Contribuer", "Réutiliser ce contenu"],
+            "body_source": "selectors",
+        },
+        # Article réservé aux abonnés: the first paragraphs, then the paywall.
+        "article-rn-2027-abonnes.html": {
+            "fields": {"authors": ["Clément Guillou"], "published_at": "2026-11-25T05:00:07+00:00", "paywalled": True,
+                       "language": "fr"},
+            "first": "Dans une salle des fêtes de la Somme",
+            "last": "un candidat investi dans chaque circonscription dès le printemps.",
+            "junk": ["Il vous reste", "réservée aux abonnés", "Article réservé aux abonnés", "Se connecter",
+                     "S’abonner"],
+            "body_source": "selectors",
+        },
+        "article-live-budget-assemblee.html": {
+            "fields": {"title": "En direct, budget 2027 : suivez les débats à l’Assemblée nationale", "authors": [],
+                       "published_at": "2026-11-25T08:00:00+00:00", "updated_at": "2026-11-25T21:41:00+00:00"},
+            "first": "Le vote solennel reporté à mardi",
+            "last": "l’effort portait d’abord sur le fonctionnement de l’Etat.",
+            "junk": ["Partager", "Publicité", "Lire aussi", "22:41", "En direct"],
+            "body_source": "selectors",
+        },
+        "article-video-questions-gouvernement.html": {
+            "fields": {"title": "Les images de la séance de questions au gouvernement",
+                       "published_at": "2026-11-24T16:00:00+00:00", "language": "fr"},
+            "first": "La séance de questions au gouvernement a donné lieu, mardi 24 novembre",
+            "last": "pendant la réponse du ministre de l’intérieur.",
+            "junk": ["Durée", "cookies", "traceurs"],
+            "body_source": "selectors",
+        },
+        # Longform template without .article__paragraph; the date has no offset (Paris time).
+        "article-retraites-decryptage.html": {
+            "fields": {"title": "Réforme des retraites : ce que contient le projet de loi", "authors": ["Bertrand Bissuel"],
+                       "published_at": "2026-11-24T10:45:00+00:00", "language": "fr", "section": "Politique"},
+            "first": "Le projet de loi présenté mardi en conseil des ministres",
+            "last": "Le texte doit être examiné à l’Assemblée nationale à partir de la mi-janvier.",
+            "junk": ["Décryptage", "Par Bertrand Bissuel", "ce que contient le projet de loi"],
+            "body_source": "generic",
+        },
+    },
 }
 
 
