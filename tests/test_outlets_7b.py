@@ -351,6 +351,21 @@ def test_replayed_crawl_yields_each_recorded_article_once(outlet: str, tmp_path:
             assert junk not in item["body"], (item["url"], junk)
     # Pages of other desks reached through mixed feeds are dropped, with a stat.
     if outlet in OFF_SECTION:
-        assert f"'newsbot/article/failed/off-section': {OFF_SECTION[outlet]}," in proc.stderr
+        assert f"'newsbot/article/off_section': {OFF_SECTION[outlet]}," in proc.stderr
     # Listing pages were paginated where the outlet paginates.
     assert f"'newsbot/listing/pages': {LISTING_PAGES[outlet]}," in proc.stderr
+
+
+def test_al_jazeera_keeps_to_politics_and_drops_feed_tracking() -> None:
+    spider = _spider_class("al_jazeera")()
+    pages = {r["body"]: r["url"] for r in _recordings("al_jazeera")}
+
+    def response(name: str) -> HtmlResponse:
+        return HtmlResponse(pages[name], body=(REPLAY / "al_jazeera" / name).read_bytes())
+
+    assert not spider.is_politics_page(response("offsection-typhoon-philippines.html"))
+    assert spider.is_politics_page(response("article-iraq-speaker.html"))  # topic link
+    assert spider.is_politics_page(response("article-senegal-assembly.html"))  # JSON-LD keywords only
+    feed_url = pages["article-moldova-confidence-vote.html"] + "?traffic_source=rss"
+    assert spider.is_article_url(feed_url)
+    assert spider.article_request(feed_url).url == pages["article-moldova-confidence-vote.html"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import scrapy
 from scrapy.http import Response
 from w3lib.url import url_query_cleaner
 
-from ..parsing.article import ParseResult
+from ..parsing.structured import json_ld_fields
 from .base import PoliticsSpider
 
 # Feed links carry ?traffic_source=rss; without it they are the listing's URLs (one request each).
@@ -48,13 +49,17 @@ class AlJazeeraSpider(PoliticsSpider):
     def article_request(self, url: str, **meta: Any) -> scrapy.Request:
         return super().article_request(untracked(url), **meta)
 
-    def build_article(self, response: Response) -> ParseResult:
-        """The all-news feed mixes desks: keep pages that name Politics among their topics."""
-        result = super().build_article(response)
-        if result.item is None:
-            return result
-        topic_links = response.css('.topics a[href*="/tag/politics"]')
-        tags = {t.casefold() for t in result.item.tags}
-        if not topic_links and "politics" not in tags:
-            return ParseResult(None, result.body_source, "off-section")
-        return result
+    def is_politics_page(self, response: Response) -> bool:
+        """The page files itself under Politics: a topic link to the tag, or the keyword in JSON-LD."""
+        if response.css('.topics a[href*="/tag/politics"]'):
+            return True
+        tags = json_ld_fields(response.selector).get("tags") or []
+        return any(t.casefold() == "politics" for t in tags)
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """The all-news feed mixes desks: pages of other desks are skipped (counted, not warned about)."""
+        if hasattr(response, "css") and not self.is_politics_page(response):
+            self.logger.info("skipping %s: not filed under Politics", response.url)
+            self._stat("article/off_section")
+            return
+        yield from super().parse_article(response)
