@@ -115,7 +115,16 @@ GOLDEN: dict[str, dict[str, dict]] = {
                      "Sign up", "share", "Kurdish parties reach deal"],
             "body_source": "selectors",
         },
-        # Reached only through the feed, whose link carries ?traffic_source=rss.
+        # Reached only through the tag page's "Show more" (GraphQL) page.
+        "article-thailand-no-confidence.html": {
+            "fields": {"authors": ["Tony Cheng"], "published_at": "2026-11-22T13:20:00+00:00",
+                       "standfirst": "The motion failed by 41 votes after two days of debate."},
+            "first": "Thailand’s prime minister has survived a no-confidence vote",
+            "last": "defeated by 41 votes in the 500-seat House of Representatives.",
+            "junk": ["Recommended Stories", "list of 3 items", "end of list", "Thai court rules"],
+            "body_source": "selectors",
+        },
+        # Reached through the feed, whose link carries ?traffic_source=rss, and the GraphQL page.
         "article-moldova-confidence-vote.html": {
             "fields": {"authors": [], "published_at": "2026-11-23T15:40:00+00:00"},
             "first": "Moldova’s new pro-European coalition government has won a confidence vote",
@@ -269,7 +278,7 @@ GOLDEN: dict[str, dict[str, dict]] = {
 
 OUTLETS = tuple(GOLDEN)
 # Listing pages each crawl must read (first pages plus pagination); 0 where the outlet has none.
-LISTING_PAGES = {"the_hill": 2, "cnn": 1, "al_jazeera": 1, "japan_times": 2, "mainichi": 2, "le_monde": 2}
+LISTING_PAGES = {"the_hill": 2, "cnn": 1, "al_jazeera": 2, "japan_times": 2, "mainichi": 2, "le_monde": 2}
 
 # Recorded pages outside politics that an outlet's mixed feed links to, and the spider must drop.
 OFF_SECTION = {"al_jazeera": 1}
@@ -369,3 +378,24 @@ def test_al_jazeera_keeps_to_politics_and_drops_feed_tracking() -> None:
     feed_url = pages["article-moldova-confidence-vote.html"] + "?traffic_source=rss"
     assert spider.is_article_url(feed_url)
     assert spider.article_request(feed_url).url == pages["article-moldova-confidence-vote.html"]
+
+
+def test_al_jazeera_more_stories_page_survives_bad_json() -> None:
+    from scrapy.http import TextResponse
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.spiders.al_jazeera import more_stories_url
+
+    crawler = get_crawler(_spider_class("al_jazeera"))
+    crawler.stats.open_spider()
+    spider = crawler.spidercls.from_crawler(crawler)
+    url = more_stories_url(4)
+    request = Request(url, meta={"newsbot_page": 2, "newsbot_offset": 4})
+    broken = TextResponse(url, body=b"<html>rate limited</html>", request=request)
+    assert list(spider.parse_more_stories(broken)) == []
+    assert crawler.stats.get_value("newsbot/listing/not_json") == 1
+    body = (REPLAY / "al_jazeera" / "more-stories-politics-offset-4.json").read_bytes()
+    requests = list(spider.parse_more_stories(TextResponse(url, body=body, request=request)))
+    # Two /news/ stories (the opinion piece is not followed); fewer than a page: no further page.
+    assert [r.url.rsplit("/", 1)[-1] for r in requests] == [
+        "thailands-prime-minister-survives-no-confidence-vote", "moldova-pro-eu-coalition-wins-confidence-vote"]
