@@ -399,3 +399,14 @@ def test_al_jazeera_more_stories_page_survives_bad_json() -> None:
     # Two /news/ stories (the opinion piece is not followed); fewer than a page: no further page.
     assert [r.url.rsplit("/", 1)[-1] for r in requests] == [
         "thailands-prime-minister-survives-no-confidence-vote", "moldova-pro-eu-coalition-wins-confidence-vote"]
+
+
+def test_mainichi_trailing_byline_names_the_authors_when_the_meta_does_not() -> None:
+    recording = next(r for r in _article_recordings("mainichi") if r["body"] == "article-rikken-kohosha.html")
+    html = (REPLAY / "mainichi" / recording["body"]).read_text("utf-8")
+    html = html.replace('<meta name="cXenseParse:author" content="宮原健太">', "")
+    html = html.replace("【宮原健太】", "【宮原健太、池田直】")
+    response = HtmlResponse(recording["url"], body=html.encode("utf-8"), request=Request(recording["url"]))
+    item = _spider_class("mainichi")().build_article(response).item
+    assert item.authors == ["宮原健太", "池田直"]
+    assert item.body.endswith("慎重な声もある。")
