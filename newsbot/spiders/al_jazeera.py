@@ -1,0 +1,109 @@
+"""Al Jazeera English (aljazeera.com), the Politics tag and the all-news feed filtered to politics."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+from w3lib.url import url_query_cleaner
+
+from ..parsing.structured import json_ld_fields
+from .base import PoliticsSpider
+
+# Feed links carry ?traffic_source=rss; without it they are the listing's URLs (one request each).
+TRACKING_PARAMS = ("traffic_source", "utm_source", "utm_medium", "utm_campaign", "update")
+
+# The tag page's "Show more" button asks the site's GraphQL endpoint for the next stories.
+MORE_STORIES_PAGE_SIZE = 10
+MORE_STORIES_POST_TYPES = ["blog", "episode", "opinion", "post", "video", "external-article", "gallery",
+                           "podcast", "longform", "liveblog"]
+
+
+def more_stories_url(offset: int, tag: str = "politics") -> str:
+    variables = {"category": tag, "categoryType": "tags", "postTypes": MORE_STORIES_POST_TYPES,
+                 "quantity": MORE_STORIES_PAGE_SIZE, "offset": offset}
+    query = {"wp-site": "aje", "operationName": "ArchipelagoAjeSectionPostsQuery",
+             "variables": json.dumps(variables, separators=(",", ":")), "extensions": "{}"}
+    return "https://www.aljazeera.com/graphql?" + urlencode(query)
+
+
+def untracked(url: str) -> str:
+    return url_query_cleaner(url, TRACKING_PARAMS, remove=True)
+
+
+class AlJazeeraSpider(PoliticsSpider):
+    name = "al_jazeera"
+    outlet_name = "Al Jazeera"
+    language = "en"
+    timezone = "Asia/Qatar"
+    allowed_domains = ["aljazeera.com"]
+
+    # The tag page has no pagination link: its "Show more" button pages through GraphQL instead.
+    section_urls = ["https://www.aljazeera.com/tag/politics/"]
+    feed_urls = ["https://www.aljazeera.com/xml/rss/all.xml"]
+    article_links = "a.u-clickable-card__link::attr(href)"
+    next_page = None
+    article_url_pattern = r"^https://www\.aljazeera\.com/news/(?:liveblog/)?\d{4}/\d{1,2}/\d{1,2}/[\w-]+/?$"
+
+    selectors = {
+        "title": "header.article-header h1",
+        "standfirst": "p.article__subhead",
+        "authors": ".article-author-name a.author-link",
+        "body": ".wysiwyg--all-content > p, .wysiwyg--all-content > h2, .wysiwyg--all-content > ul > li, "
+                ".card-live__title",
+    }
+    body_exclude = (".more-on", ".container--ads", ".card-live__footer", ".screen-reader-text")
+
+    def is_article_url(self, url: str) -> bool:
+        return super().is_article_url(untracked(url))
+
+    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+        return super().article_request(untracked(url), **meta)
+
+    def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
+        yield from super().parse_listing(response)
+        shown = len(response.css(self.article_links).getall()) if hasattr(response, "css") else 0
+        if shown and self.max_pages > 1:
+            yield self.more_stories_request(offset=shown, page=2)
+
+    def more_stories_request(self, offset: int, page: int) -> scrapy.Request:
+        return scrapy.Request(more_stories_url(offset), callback=self.parse_more_stories,
+                              headers={"wp-site": "aje", "Accept": "application/json"},
+                              meta={"newsbot_page": page, "newsbot_offset": offset})
+
+    def parse_more_stories(self, response: Response) -> Iterator[scrapy.Request]:
+        """One "Show more" page: {"data": {"articles": [{"link": ...}, ...]}}."""
+        try:
+            articles = json.loads(response.text)["data"]["articles"] or []
+            links = [a["link"] for a in articles if isinstance(a, dict) and isinstance(a.get("link"), str)]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            self.logger.warning("more-stories page %s is not the expected JSON", response.url)
+            self._stat("listing/not_json")
+            return
+        self._stat("listing/pages")
+        for link in links:
+            url = response.urljoin(link)
+            if self.is_article_url(url):
+                yield self.article_request(url, newsbot_source="listing")
+        page = response.meta["newsbot_page"]
+        if len(articles) >= MORE_STORIES_PAGE_SIZE and page < self.max_pages:
+            yield self.more_stories_request(response.meta["newsbot_offset"] + len(articles), page + 1)
+
+    def is_politics_page(self, response: Response) -> bool:
+        """The page files itself under Politics: a topic link to the tag, or the keyword in JSON-LD."""
+        if response.css('.topics a[href*="/tag/politics"]'):
+            return True
+        tags = json_ld_fields(response.selector).get("tags") or []
+        return any(t.casefold() == "politics" for t in tags)
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """The all-news feed mixes desks: pages of other desks are skipped (counted, not warned about)."""
+        if hasattr(response, "css") and not self.is_politics_page(response):
+            self.logger.info("skipping %s: not filed under Politics", response.url)
+            self._stat("article/off_section")
+            return
+        yield from super().parse_article(response)

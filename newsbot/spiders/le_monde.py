@@ -1,0 +1,50 @@
+"""Le Monde (lemonde.fr), rubrique Politique: articles, lives and videos."""
+
+from scrapy.http import Response
+
+from ..parsing.article import ParseResult
+from ..parsing.text import join_paragraphs, paragraphs_of
+from .base import PoliticsSpider
+
+
+class LeMondeSpider(PoliticsSpider):
+    name = "le_monde"
+    outlet_name = "Le Monde"
+    language = "fr"
+    timezone = "Europe/Paris"
+    section = "Politique"
+    allowed_domains = ["lemonde.fr"]
+
+    section_urls = ["https://www.lemonde.fr/politique/"]
+    feed_urls = ["https://www.lemonde.fr/politique/rss_full.xml"]
+    article_links = "a.teaser__link::attr(href)"
+    # The river's pagination has no rel="next": the next page is the link after the current one.
+    next_page = "a.river__pagination--page-current + a.river__pagination--page::attr(href)"
+    # 823448 is the id of the Politique section, the last part of every one of its article URLs.
+    article_url_pattern = (r"^https://www\.lemonde\.fr/politique/(?:article|live|video)/\d{4}/\d{2}/\d{2}/"
+                           r"[\w-]+_\d+_823448\.html$")
+
+    selectors = {
+        "title": "h1.article__title",
+        "standfirst": "p.article__desc",
+        "authors": ".meta__authors .author__name",
+        "body": ".article__content > p.article__paragraph, .article__content > h2.article__sub-title, "
+                ".post__live-container--title, .content--live > p.post__live-container--answer-text",
+    }
+    body_exclude = (".catcher", ".inread", ".dfp-slot", ".article__reactions", ".post__live-container--footer")
+    paywall_markers = (".paywall", ".article__status .icon__premium")
+
+    def build_article(self, response: Response) -> ParseResult:
+        """On templates without our container the generic extractor starts the body with the page's
+        kicker and headline; the body starts after the headline."""
+        result = super().build_article(response)
+        item = result.item
+        if item is None or result.body_source != "generic":
+            return result
+        paragraphs = paragraphs_of(item.body)
+        head = [p.casefold() for p in paragraphs[:3]]
+        if item.title.casefold() in head:
+            rest = paragraphs[head.index(item.title.casefold()) + 1:]
+            if rest:
+                item.body = join_paragraphs(rest)
+        return result

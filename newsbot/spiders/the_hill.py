@@ -1,0 +1,28 @@
+"""The Hill (thehill.com), campaign, Senate, House and administration news."""
+
+from .base import PoliticsSpider
+
+
+class TheHillSpider(PoliticsSpider):
+    name = "the_hill"
+    outlet_name = "The Hill"
+    language = "en"
+    timezone = "America/New_York"
+    allowed_domains = ["thehill.com"]
+
+    section_urls = ["https://thehill.com/homenews/campaign/"]
+    feed_urls = ["https://thehill.com/homenews/campaign/feed/"]
+    article_links = ".archive-article-card__title a::attr(href)"
+    # Articles are /homenews/<politics desk>/<post id>-<slug>/.
+    article_url_pattern = r"^https://thehill\.com/homenews/(?:campaign|senate|house|administration)/\d{6,}-[\w-]+/?$"
+
+    selectors = {
+        "title": "h1.page-title",
+        "authors": ".submitted-by__author a",
+        "section": ".article__category",
+        # Live blogs put their entries (h2 + p) one level down, inside .liveblog-entry.
+        "body": ".article__text > p, .article__text > h2, .article__text > blockquote, "
+                ".liveblog-entry > h2, .liveblog-entry > p:not(.liveblog-entry__time)",
+    }
+    body_exclude = (".ad-unit", ".related-articles-inline", ".newsletter-signup", ".article__copyright",
+                    ".liveblog-entry__share")
