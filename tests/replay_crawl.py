@@ -16,7 +16,9 @@ SCRAPY = [sys.executable, "-m", "scrapy"]
 
 def crawl(spider: str, tmp_path: Path, *args: str) -> tuple[list[dict], dict, str]:
     out = tmp_path / f"{spider}.jsonl"
-    env = {**os.environ, "NEWSBOT_REPLAY": str(REPLAY)}
+    home = tmp_path / "newsbot-home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "NEWSBOT_REPLAY": str(REPLAY), "NEWSBOT_HOME": str(home)}
     proc = subprocess.run(
         [*SCRAPY, "crawl", spider, *args, "-O", f"{out}:jsonl", "-s", "LOG_LEVEL=INFO", "-s", "STATS_DUMP=True"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
