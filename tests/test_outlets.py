@@ -42,6 +42,35 @@ GOLDEN: dict[str, dict] = {
             },
         },
     },
+    "apnews": {
+        "stats": {"newsbot/listing/stopped_known": 1},
+        "articles": {
+            "https://apnews.com/article/congress-shutdown-senate-vote-9d3f6c1a2b7e4f0a8c5d2e1b3a4c5d6e": {
+                "title": "Senate sends stopgap spending bill to the president as deadline nears",
+                # JSON-LD names them; the visible byline is "By NAME and NAME" in capitals.
+                "authors": ["Mary Clare Jalonek", "Kevin Fraking"],
+                "published_at": "2026-11-28T23:47:11+00:00", "language": "en", "section": "Politics",
+                "body_starts": "WASHINGTON (AP) — The Senate on Friday passed", "paragraphs": 4,
+                "body_ends": "Associated Press writer Lisa Mascaro contributed to this report.",
+                "body_source": "selectors",
+            },
+            # Fallback: old template, no RichTextStoryBody, no JSON-LD, date without offset (New York).
+            "https://apnews.com/article/governor-veto-budget-education-1f2e3d4c5b6a79880a1b2c3d4e5f6071": {
+                "title": "Governor vetoes education budget, setting up override fight", "authors": ["Ana Ruiz"],
+                "published_at": "2026-11-27T14:20:00+00:00", "language": "en", "section": "Politics",
+                "body_starts": "RALEIGH, N.C. (AP) — The governor on Friday vetoed", "paragraphs": 4,
+                "body_source": "generic",
+            },
+            # LiveBlogPosting: the body is the liveBlogUpdate entries, oldest first; "The Associated
+            # Press" is not a person.
+            "https://apnews.com/live/election-day-georgia-runoff-updates": {
+                "title": "Live updates: Georgia runoff", "authors": [],
+                "published_at": "2026-11-28T17:00:00+00:00",
+                "body_starts": "Turnout passes early-vote record", "body_ends": "may still cast ballots.",
+                "paragraphs": 4, "body_source": "structured",
+            },
+        },
+    },
 }
 
 _RESULTS: dict[str, tuple] = {}

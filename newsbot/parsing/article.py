@@ -124,9 +124,14 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
     paragraphs: list[str] = []
     body_source = None
     body_css = profile.overrides.get("body") or profile.selectors.get("body")
+    # Body is read last: nothing else needs these nodes, and every body path below sees them gone.
+    dropped = False
+    for css in profile.body_exclude:
+        nodes = response.css(css)
+        if nodes:
+            nodes.drop()
+            dropped = True
     if body_css:
-        for css in profile.body_exclude:
-            response.css(css).drop()  # body is read last: nothing else needs these nodes
         paragraphs = _select(response, body_css, "body")
         body_source = "selectors" if paragraphs else None
     if not paragraphs and structured.get("body"):
@@ -137,9 +142,13 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         body_source = "embedded"
     generic: dict[str, Any] = {}
     if not paragraphs or not values.get("title"):
-        generic = generic_fields(response.text, response.url)
+        generic = generic_fields(response.selector.get() if dropped else response.text, response.url)
         if not paragraphs and generic.get("body_paragraphs"):
             paragraphs = generic["body_paragraphs"]
+            # Extractors often keep the headline as the first line of the text.
+            headline = clean_line(values.get("title") or generic.get("title"))
+            if len(paragraphs) > 1 and headline and clean_line(paragraphs[0]) == headline:
+                paragraphs = paragraphs[1:]
             body_source = "generic"
         for name in METADATA_FIELDS:
             if not values.get(name) and generic.get(name):
