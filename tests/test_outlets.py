@@ -71,6 +71,33 @@ GOLDEN: dict[str, dict] = {
             },
         },
     },
+    "bbc": {
+        "stats": {"newsbot/listing/stopped_known": 1, "newsbot/feed/entries": 2},
+        "articles": {
+            # The feed's copy carries ?at_medium=RSS&at_campaign=rss: cleaned, it is the same article.
+            "https://www.bbc.co.uk/news/articles/c8e7n2q0xk1o": {
+                "title": "Chancellor sets out tax rises in Budget to fund public services",
+                "authors": ["Harriet Cole", "Owen Pryce"], "published_at": "2026-11-28T13:30:44+00:00",
+                "language": "en-GB", "section": "Politics", "paragraphs": 4,
+                "body_starts": "The chancellor has announced tax rises", "body_source": "selectors",
+            },
+            # Fallback: no text-block components -> the article's blocks in __NEXT_DATA__ (no headline,
+            # caption or related-links blocks).
+            "https://www.bbc.co.uk/news/articles/c3l9p8m7k6jo": {
+                "title": "Ministers promise vote on assisted dying amendments", "authors": ["Sian Mallory"],
+                "published_at": "2026-11-28T16:02:09+00:00", "language": "en-GB", "paragraphs": 3,
+                "body_starts": "MPs will be given a free vote", "body_ends": "it weakens safeguards.",
+                "body_source": "embedded",
+            },
+            # VideoObject page: its description is the text.
+            "https://www.bbc.co.uk/news/videos/c5y4z3x2w1vo": {
+                "title": "Watch: PM and opposition leader clash at PMQs", "authors": [],
+                "published_at": "2026-11-26T12:48:00+00:00", "paragraphs": 1,
+                "image_url": "https://ichef.bbci.co.uk/images/ic/1024x576/p0k1m2n3.jpg",
+                "body_starts": "The prime minister and the leader of the opposition", "body_source": "structured",
+            },
+        },
+    },
 }
 
 _RESULTS: dict[str, tuple] = {}

@@ -17,13 +17,14 @@ def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            include_images=False, as_dict=True,
+            include_images=False,
         )
     except Exception:  # trafilatura raises many kinds of errors on hostile markup
         logger.warning("generic extraction failed for %s", url, exc_info=True)
         return {}
     if not doc:
         return {}
+    doc = doc.as_dict() if hasattr(doc, "as_dict") else doc
     fields: dict[str, Any] = {
         "title": doc.get("title"),
         "standfirst": doc.get("description"),

@@ -236,6 +236,11 @@ _TEXT_BLOCK_TYPES = frozenset({"text", "paragraph", "header", "heading", "subhea
                                "quote", "blockquote", "list_item"})
 
 
+# Blocks that hold page furniture, not article prose (their nested text blocks are skipped too).
+_SKIPPED_BLOCK_TYPES = frozenset({"headline", "byline", "image", "media", "video", "links", "relatedcontent",
+                                  "advertisement", "ad", "promo", "timestamp", "caption", "interstitial_link"})
+
+
 def _load_fusion(script: str) -> Any:
     """The object literal assigned to Fusion.globalContent (one of several assignments in a script)."""
     match = _FUSION_ASSIGNMENT.search(script)
@@ -267,7 +272,11 @@ def embedded_json(sel: Selector) -> list[tuple[str, Any]]:
 
 def _dig(node: Any, path: str) -> Any:
     for key in path.split("."):
-        if isinstance(node, dict):
+        if key == "*":
+            # Pages keyed by route or id ("@\"news\",\"articles\",\"c4g0...\"") : the first object.
+            values = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+            node = next((v for v in values if isinstance(v, dict)), None)
+        elif isinstance(node, dict):
             node = node.get(key)
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
             node = node[int(key)]
@@ -298,6 +307,8 @@ def _body_blocks(node: Any, depth: int = 0) -> list[str]:
     if not isinstance(node, dict):
         return []
     kind = node.get("type")
+    if isinstance(kind, str) and kind.lower() in _SKIPPED_BLOCK_TYPES:
+        return []
     if isinstance(kind, str) and kind.lower() in _TEXT_BLOCK_TYPES:
         text = _block_text(node)
         if text:
@@ -373,6 +384,9 @@ def embedded_fields(sel: Selector, next_data_article: str | None = None) -> dict
 
 
 def _next_article_fields(article: dict) -> dict[str, Any]:
+    metadata = article.get("metadata")
+    if isinstance(metadata, dict):
+        article = {**metadata, **article}
     body = article.get("body") if isinstance(article.get("body"), str) else None
     authors = article.get("authors") or article.get("byline") or article.get("contributors")
     fields: dict[str, Any] = {
@@ -383,7 +397,7 @@ def _next_article_fields(article: dict) -> dict[str, Any]:
         "updated_at": article.get("dateModified") or article.get("lastPublished") or article.get("updatedAt"),
         "section": _text(article.get("section")),
         "language": _text(article.get("language")),
-        "body_paragraphs": _body_blocks(article.get("blocks") or article.get("content")) or
+        "body_paragraphs": _body_blocks(article.get("blocks") or article.get("content") or article.get("contents")) or
                            ([body] if body else []),
     }
     return {k: v for k, v in fields.items() if v not in (None, "", [])}

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from w3lib.url import canonicalize_url
+from w3lib.url import canonicalize_url, url_query_cleaner
 
 import scrapy
 from scrapy.http import Response
@@ -40,6 +40,12 @@ class PoliticsSpider(scrapy.Spider):
     # Only URLs matching this regex (searched in the absolute URL) are articles.
     article_url_pattern: ClassVar[str] = r"."
     next_page: ClassVar[str | None] = 'a[rel="next"]::attr(href), link[rel="next"]::attr(href)'
+    # Query parameters removed from article URLs (campaign tracking), so that the same article
+    # reached from a feed and a listing page is one request and one item.
+    tracking_params: ClassVar[tuple[str, ...]] = (
+        "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "at_medium", "at_campaign",
+        "at_custom1", "at_custom2", "at_custom3", "at_custom4", "CMP", "cmpid", "ocid", "taid", "ref", "rss",
+    )
     # Regex (case-insensitive) an article from a feed or sitemap must match in its section
     # metadata, breadcrumbs or URL path to be kept; None keeps everything. Feeds and sitemaps are
     # often site-wide, listing pages are the section itself and are not filtered.
@@ -100,9 +106,13 @@ class PoliticsSpider(scrapy.Spider):
 
     def is_known(self, url: str) -> bool:
         """True for an article this crawl already asked for (a dedup store may extend this)."""
-        return canonicalize_url(url) in self._requested
+        return canonicalize_url(self.clean_url(url)) in self._requested
+
+    def clean_url(self, url: str) -> str:
+        return url_query_cleaner(url, self.tracking_params, remove=True, keep_fragments=False)
 
     def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+        url = self.clean_url(url)
         self._requested.add(canonicalize_url(url))
         # newsbot_article marks requests for article pages (listing pages and feeds lack it).
         return scrapy.Request(url, callback=self.parse_article, meta={"newsbot_article": True, **meta})
@@ -120,7 +130,7 @@ class PoliticsSpider(scrapy.Spider):
         css = self.article_links or "a::attr(href)"
         found = new = 0
         for href in dict.fromkeys(response.css(css).getall()):
-            url = response.urljoin(href.strip())
+            url = self.clean_url(response.urljoin(href.strip()))
             if self.is_article_url(url):
                 found += 1
                 if not self.is_known(url):
@@ -147,7 +157,7 @@ class PoliticsSpider(scrapy.Spider):
             self.logger.warning("no entries in feed %s", response.url)
             self._stat("feed/empty")
         for entry in entries:
-            url = response.urljoin(entry.url)
+            url = self.clean_url(response.urljoin(entry.url))
             if self.is_article_url(url) and not self.is_known(url):
                 yield self.article_request(url, newsbot_source="feed")
 
@@ -161,7 +171,7 @@ class PoliticsSpider(scrapy.Spider):
             self.logger.warning("no URLs in sitemap %s", response.url)
             self._stat("sitemap/empty")
         for entry in entries:
-            url = response.urljoin(entry.url)
+            url = self.clean_url(response.urljoin(entry.url))
             if self.is_article_url(url) and not self.is_known(url):
                 yield self.article_request(url, newsbot_source="sitemap")
 
