@@ -98,6 +98,33 @@ GOLDEN: dict[str, dict] = {
             },
         },
     },
+    "guardian": {
+        "stats": {"newsbot/listing/stopped_known": 1, "newsbot/feed/entries": 2},
+        "articles": {
+            "https://www.theguardian.com/politics/2026/nov/28/prime-minister-cabinet-reshuffle-defence-secretary": {
+                "title": "Prime minister reshuffles cabinet as defence secretary resigns",
+                "authors": ["Nadia Brennan", "Felix Oduya"], "published_at": "2026-11-28T17:20:31+00:00",
+                "updated_at": "2026-11-28T19:02:10+00:00", "language": "en", "section": "Politics",
+                "tags": ["Politics", "Budget", "UK news"], "paragraphs": 4,
+                "body_starts": "The prime minister has carried out", "body_ends": "a government in disarray.",
+                "body_source": "selectors",
+            },
+            "https://www.theguardian.com/politics/live/2026/nov/28/uk-politics-live-budget-reaction": {
+                "title": "UK politics live: reaction to the budget", "authors": ["Rowan Hale", "Mira Desai"],
+                "published_at": "2026-11-28T09:05:00+00:00", "paragraphs": 4,
+                "body_starts": "Good morning", "body_ends": "businesses had been consulted.",
+                "body_source": "structured",
+            },
+            # Fallback: ng-interactive page without the article body container; neither the
+            # standfirst nor the dateline may leak into the generic body.
+            "https://www.theguardian.com/politics/ng-interactive/2026/nov/27/how-the-budget-affects-you-calculator": {
+                "title": "How the budget affects your household", "authors": ["Lena Fischer"],
+                "published_at": "2026-11-27T18:00:00+00:00", "paragraphs": 4,
+                "body_starts": "The budget changes income tax thresholds",
+                "body_ends": "assumes no change in your earnings.", "body_source": "generic",
+            },
+        },
+    },
 }
 
 _RESULTS: dict[str, tuple] = {}

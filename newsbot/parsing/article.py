@@ -145,9 +145,9 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         generic = generic_fields(response.selector.get() if dropped else response.text, response.url)
         if not paragraphs and generic.get("body_paragraphs"):
             paragraphs = generic["body_paragraphs"]
-            # Extractors often keep the headline as the first line of the text.
-            headline = clean_line(values.get("title") or generic.get("title"))
-            if len(paragraphs) > 1 and headline and clean_line(paragraphs[0]) == headline:
+            # Extractors often keep the headline and standfirst as the first lines of the text.
+            leading = {clean_line(values.get(n) or generic.get(n)) for n in ("title", "standfirst")} - {""}
+            while len(paragraphs) > 1 and clean_line(paragraphs[0]) in leading:
                 paragraphs = paragraphs[1:]
             body_source = "generic"
         for name in METADATA_FIELDS:

@@ -202,7 +202,8 @@ def meta_fields(sel: Selector) -> dict[str, Any]:
                               "parsely-pub-date", "og:article:published_time"),
         "updated_at": first("article:modified_time", "og:updated_time", "dateModified"),
         "section": first("article:section", "parsely-section"),
-        "tags": list(dict.fromkeys(_meta(sel, "article:tag"))) or
+        # article:tag is one tag per element on most sites, a comma-joined list on some (Guardian).
+        "tags": list(dict.fromkeys(t for v in _meta(sel, "article:tag") for t in _keywords(v))) or
                 [k for k in (clean_line(k) for k in (first("news_keywords", "keywords") or "").split(",")) if k],
         "image_url": first("og:image", "og:image:url", "twitter:image"),
         "canonical_url": sel.xpath('//link[@rel="canonical"]/@href').get() or first("og:url"),
