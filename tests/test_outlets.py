@@ -125,6 +125,32 @@ GOLDEN: dict[str, dict] = {
             },
         },
     },
+    "politico": {
+        "stats": {"newsbot/listing/stopped_known": 1, "newsbot/feed/entries": 2},
+        "articles": {
+            "https://www.politico.com/news/2026/11/28/house-speaker-border-deal-vote-00712345": {
+                "title": "Speaker schedules vote on border deal as holdouts waver",
+                "authors": ["Jordan Vale", "Ramona Quist"], "published_at": "2026-11-29T02:10:00+00:00",
+                "language": "en", "section": "Politics", "paywalled": False, "paragraphs": 4,
+                "body_starts": "The speaker told Republicans", "body_ends": "if Republicans split.",
+                "body_source": "selectors",
+            },
+            # Pro story: JSON-LD isAccessibleForFree "False", only the teaser paragraph is public.
+            "https://www.politico.com/news/2026/11/27/medicare-drug-price-rule-lobbying-00711122": {
+                "title": "Drugmakers step up lobbying ahead of Medicare price rule", "authors": ["Priya Anand"],
+                "paywalled": True, "section": "Health Care", "paragraphs": 1,
+                "published_at": "2026-11-27T11:00:00+00:00", "body_source": "selectors",
+            },
+            # Fallback: Playbook newsletter template, no story-text, no JSON-LD; the page's date has no
+            # offset (America/New_York) and the only image is lazy-loaded (data-src).
+            "https://www.politico.com/newsletters/playbook/2026/11/28/the-long-weekend-in-washington-00712000": {
+                "title": "Playbook: The long weekend in Washington", "authors": ["Elena Marsh"],
+                "published_at": "2026-11-28T12:30:00+00:00", "paywalled": False, "paragraphs": 4,
+                "image_url": "https://static.politico.com/dims4/default/a1b2c3d/2147483647/resize/1160x/quality/90/?url=photo.jpg",
+                "body_starts": "Good Saturday morning.", "body_source": "generic",
+            },
+        },
+    },
 }
 
 _RESULTS: dict[str, tuple] = {}
