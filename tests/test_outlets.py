@@ -13,7 +13,9 @@ from .replay_crawl import crawl
 # Paragraph-level template junk that must never reach a body, whatever the outlet.
 JUNK = ("Sign up here", "Our Standards", "Read Next", "Advertisement", "Share this", "Skip to content",
         "Subscribe", "newsletter", "Copyright", "All rights reserved", "Follow us", "Listen to this article",
-        "Reporting by", "Editing by", "This content is not available", "Sign up")
+        "Reporting by", "Editing by", "This content is not available", "Sign up", "hide caption",
+        "toggle caption", "Getty Images", "Sponsor Message", "Transcript provided by", "STORY CONTINUES",
+        "Privacy Notice", "Explore more on these topics", "Load more", "Listen ·")
 
 GOLDEN: dict[str, dict] = {
     "reuters": {
@@ -148,6 +150,28 @@ GOLDEN: dict[str, dict] = {
                 "published_at": "2026-11-28T12:30:00+00:00", "paywalled": False, "paragraphs": 4,
                 "image_url": "https://static.politico.com/dims4/default/a1b2c3d/2147483647/resize/1160x/quality/90/?url=photo.jpg",
                 "body_starts": "Good Saturday morning.", "body_source": "generic",
+            },
+        },
+    },
+    "npr": {
+        "stats": {"newsbot/listing/stopped_known": 1, "newsbot/feed/entries": 2},
+        "articles": {
+            "https://www.npr.org/2026/11/28/nx-s1-5213377/senate-confirmation-hearings-defense-nominee": {
+                "title": "Senate schedules hearings for defense nominee amid GOP doubts", "authors": ["Carmen Ibarra"],
+                "published_at": "2026-11-28T10:00:00+00:00", "language": "en", "section": "Politics",
+                "paragraphs": 4, "body_starts": "The Senate Armed Services Committee",
+                "body_ends": "since the nomination was announced.", "body_source": "selectors",
+            },
+            "https://www.npr.org/2026/11/27/nx-s1-5211890/congress-stock-trading-ban-ethics": {
+                "title": "Lawmakers weigh ethics rules for stock trading, again", "authors": ["Dev Malhotra"],
+                "published_at": "2026-11-27T21:45:00+00:00", "paragraphs": 3, "body_source": "selectors",
+            },
+            # Fallback: a broadcast transcript page without #storytext; the disclaimer stays out.
+            "https://www.npr.org/2026/11/27/nx-s1-5212040/state-legislatures-election-certification-laws": {
+                "title": "States rewrite election certification rules before 2028", "authors": ["Hannah Lindqvist"],
+                "published_at": "2026-11-27T22:10:00+00:00", "paragraphs": 4,
+                "body_starts": "MARY LOUISE KELLY, HOST:", "body_ends": "That's NPR's Hannah Lindqvist.",
+                "body_source": "generic",
             },
         },
     },
