@@ -5,10 +5,17 @@ from __future__ import annotations
 from .replay_crawl import crawl
 
 SECTION = "https://www.riverside-courier.test/politics/"
+_CRAWL: list = []
 
 
-def test_generic_spider_discovers_feed_sitemap_and_listing(tmp_path):
-    items, stats, log = crawl("generic", tmp_path, "-a", f"url={SECTION}")
+def crawl_site(tmp_path_factory):
+    if not _CRAWL:
+        _CRAWL.append(crawl("generic", tmp_path_factory.mktemp("generic"), "-a", f"url={SECTION}"))
+    return _CRAWL[0]
+
+
+def test_generic_spider_discovers_feed_sitemap_and_listing(tmp_path_factory):
+    items, stats, log = crawl_site(tmp_path_factory)
     by_title = {i["title"]: i for i in items}
     assert set(by_title) == {
         "Mayor signs budget with new transit fund",
@@ -29,8 +36,8 @@ def test_generic_spider_discovers_feed_sitemap_and_listing(tmp_path):
     assert stats["newsbot/body_source/generic"] == 3
 
 
-def test_generic_spider_fields(tmp_path):
-    items, _, _ = crawl("generic", tmp_path, "-a", f"url={SECTION}")
+def test_generic_spider_fields(tmp_path_factory):
+    items, _, _ = crawl_site(tmp_path_factory)
     item = next(i for i in items if i["title"].startswith("State senator"))
     assert item["outlet"] == "riverside_courier_test"
     assert item["authors"] == ["Marcus Lee", "Priya Natarajan"]
