@@ -65,7 +65,8 @@ class PoliticsSpider(scrapy.Spider):
         self._max_pages_arg = int(max_pages) if max_pages is not None else None
         self._article_re = re.compile(self.article_url_pattern)
         self._section_re = re.compile(self.section_match, re.I) if self.section_match else None
-        self._requested: set[str] = set()
+        self._requested: set[str] = set()   # article URLs asked for, from any source
+        self._listed: set[str] = set()      # article URLs seen on listing pages
 
     @classmethod
     def profile(cls) -> OutletProfile:
@@ -104,9 +105,14 @@ class PoliticsSpider(scrapy.Spider):
     def is_article_url(self, url: str) -> bool:
         return self.handles_url(url) and bool(self._article_re.search(url))
 
-    def is_known(self, url: str) -> bool:
-        """True for an article this crawl already asked for (a dedup store may extend this)."""
+    def is_requested(self, url: str) -> bool:
         return canonicalize_url(self.clean_url(url)) in self._requested
+
+    def is_known(self, url: str) -> bool:
+        """True for an article already seen on a listing page of this crawl (a dedup store may
+        extend this). Articles only seen in a feed do not count: a feed covering a section's first
+        page says nothing about its second, so it must not stop the pagination."""
+        return canonicalize_url(self.clean_url(url)) in self._listed
 
     def clean_url(self, url: str) -> str:
         return url_query_cleaner(url, self.tracking_params, remove=True, keep_fragments=False)
@@ -135,7 +141,9 @@ class PoliticsSpider(scrapy.Spider):
                 found += 1
                 if not self.is_known(url):
                     new += 1
-                    yield self.article_request(url, newsbot_source="listing")
+                    self._listed.add(canonicalize_url(url))
+                    if not self.is_requested(url):
+                        yield self.article_request(url, newsbot_source="listing")
         if not found:
             self.logger.warning("no article links on listing page %s", response.url)
             self._stat("listing/empty")
@@ -158,7 +166,7 @@ class PoliticsSpider(scrapy.Spider):
             self._stat("feed/empty")
         for entry in entries:
             url = self.clean_url(response.urljoin(entry.url))
-            if self.is_article_url(url) and not self.is_known(url):
+            if self.is_article_url(url) and not self.is_requested(url):
                 yield self.article_request(url, newsbot_source="feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -172,7 +180,7 @@ class PoliticsSpider(scrapy.Spider):
             self._stat("sitemap/empty")
         for entry in entries:
             url = self.clean_url(response.urljoin(entry.url))
-            if self.is_article_url(url) and not self.is_known(url):
+            if self.is_article_url(url) and not self.is_requested(url):
                 yield self.article_request(url, newsbot_source="sitemap")
 
     # --- articles ---
