@@ -81,7 +81,8 @@ class GenericSpider(PoliticsSpider):
         yield from self.parse_listing(response)
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
-        if response.status != 200:
+        if response.status != 200 or not hasattr(response, "text"):
+            self.logger.info("no usable robots.txt at %s (%s): no sitemap discovery", response.url, response.status)
             return
         sitemaps = [line.split(":", 1)[1].strip() for line in response.text.splitlines()
                     if line.lower().startswith("sitemap:") and ":" in line]
