@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REPLAY ?= tests/fixtures/replay
 DATA   ?= data
+GENERIC_URL ?= https://www.riverside-courier.test/politics/
 
 .PHONY: demo test check install clean
 
@@ -17,10 +18,13 @@ $(BIN)/.installed: requirements.txt
 
 demo: install
 	@mkdir -p $(DATA) && rm -f $(DATA)/.demo-state.sqlite*
-	@for spider in $$($(BIN)/scrapy list); do \
+	@for spider in $$($(BIN)/scrapy list | grep -vx generic); do \
 		NEWSBOT_REPLAY=$(REPLAY) $(BIN)/scrapy crawl $$spider -O $(DATA)/$$spider.jsonl:jsonl \
 			-s LOG_LEVEL=WARNING -s NEWSBOT_STATE=sqlite:///$(DATA)/.demo-state.sqlite || exit $$?; \
 	done
+	@# The generic spider needs a section URL: the recorded site in tests/fixtures/replay/generic_site.
+	@NEWSBOT_REPLAY=$(REPLAY) $(BIN)/scrapy crawl generic -a url=$(GENERIC_URL) -O $(DATA)/generic.jsonl:jsonl \
+		-s LOG_LEVEL=WARNING -s NEWSBOT_STATE=sqlite:///$(DATA)/.demo-state.sqlite
 	@$(BIN)/python -m newsbot.summary $(DATA)/*.jsonl
 
 test: install

@@ -16,7 +16,7 @@ from scrapy.http import TextResponse
 from ..items import ArticleItem
 from .dates import iso_utc
 from .generic import generic_fields
-from .structured import json_ld_fields, meta_fields
+from .structured import embedded_fields, json_ld_fields, meta_fields
 from .text import clean_authors, clean_line, guess_language, join_paragraphs, normalize_language, paragraphs_of
 
 # Fields read from structured data / selectors, in item order.
@@ -44,13 +44,17 @@ class OutletProfile:
     body_exclude: tuple[str, ...] = ()
     # Any match means the page shows a paywall / truncation marker.
     paywall_markers: tuple[str, ...] = ()
+    # Dotted path to the article object in a Next.js __NEXT_DATA__ payload (Arc ANS is found without).
+    next_data_article: str | None = None
 
 
 @dataclass
 class ParseResult:
     item: ArticleItem | None
-    body_source: str | None  # "selectors" | "structured" | "generic" | None
+    body_source: str | None  # "selectors" | "structured" | "embedded" | "generic" | None
     error: str | None = None
+    # The section the page itself names (item.section falls back to the outlet's default).
+    page_section: str | None = None
 
 
 def _visible_text(element, parts: list[str]) -> None:
@@ -96,12 +100,32 @@ def _absolute(response: TextResponse, url: Any) -> str | None:
     return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
+# Lazy-loading scripts keep the real image address in one of these until the image scrolls in.
+_IMAGE_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "src")
+
+
+def _lazy_image(response: TextResponse) -> str | None:
+    """The first real (not placeholder) image of the article element, lazy-loaded or not."""
+    for img in response.css("article img, main img")[:20]:
+        for attribute in _IMAGE_ATTRIBUTES:
+            value = (img.attrib.get(attribute) or "").strip()
+            if value and not value.startswith("data:"):
+                return _absolute(response, value)
+        srcset = (img.attrib.get("data-srcset") or img.attrib.get("srcset") or "").strip()
+        if srcset:
+            return _absolute(response, srcset.split(",")[0].split()[0])
+    return None
+
+
 def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult:
     """Build the item for `response`; `item` is None (with `error`) when there is no article."""
     if not isinstance(response, TextResponse) or not response.text.strip():
         return ParseResult(None, None, "empty or non-text response")
     structured = meta_fields(response.selector)
-    # JSON-LD wins over meta tags, field by field.
+    # Embedded page state (Next.js, Arc Fusion) wins over meta tags; JSON-LD wins over both.
+    embedded = embedded_fields(response.selector, profile.next_data_article)
+    embedded_body = embedded.pop("body_paragraphs", [])
+    structured.update(embedded)
     structured.update(json_ld_fields(response.selector))
     link_canonical = response.xpath('//link[@rel="canonical"]/@href').get()
     if link_canonical:
@@ -122,23 +146,38 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
     paragraphs: list[str] = []
     body_source = None
     body_css = profile.overrides.get("body") or profile.selectors.get("body")
+    # Body is read last: nothing else needs these nodes, and every body path below sees them gone.
+    dropped = False
+    for css in profile.body_exclude:
+        nodes = response.css(css)
+        if nodes:
+            nodes.drop()
+            dropped = True
     if body_css:
-        for css in profile.body_exclude:
-            response.css(css).drop()  # body is read last: nothing else needs these nodes
         paragraphs = _select(response, body_css, "body")
         body_source = "selectors" if paragraphs else None
     if not paragraphs and structured.get("body"):
         paragraphs = paragraphs_of(structured["body"])
         body_source = "structured" if paragraphs else None
+    if not paragraphs and embedded_body:
+        paragraphs = embedded_body
+        body_source = "embedded"
     generic: dict[str, Any] = {}
     if not paragraphs or not values.get("title"):
-        generic = generic_fields(response.text, response.url)
+        generic = generic_fields(response.selector.get() if dropped else response.text, response.url)
         if not paragraphs and generic.get("body_paragraphs"):
             paragraphs = generic["body_paragraphs"]
+            # Extractors often keep the headline and standfirst as the first lines of the text.
+            leading = {clean_line(values.get(n) or generic.get(n)) for n in ("title", "standfirst")} - {""}
+            while len(paragraphs) > 1 and clean_line(paragraphs[0]) in leading:
+                paragraphs = paragraphs[1:]
             body_source = "generic"
         for name in METADATA_FIELDS:
             if not values.get(name) and generic.get(name):
                 values[name] = generic[name]
+
+    if not values.get("image_url"):
+        values["image_url"] = _lazy_image(response)
 
     title = clean_line(values.get("title"))
     body = join_paragraphs(paragraphs)
@@ -161,4 +200,4 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         image_url=_absolute(response, values.get("image_url")),
         paywalled=paywalled,
     )
-    return ParseResult(item, body_source)
+    return ParseResult(item, body_source, page_section=clean_line(values.get("section")) or None)

@@ -7,6 +7,7 @@ never raises on malformed input: broken JSON-LD is skipped and the next source t
 from __future__ import annotations
 
 import json
+import re
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -128,6 +129,25 @@ def _free(value: Any) -> bool | None:
     return None
 
 
+def _live_blog_body(updates: Any) -> str | None:
+    """A live blog's updates, oldest first, each as its headline then its text."""
+    if isinstance(updates, dict):
+        updates = [updates]
+    if not isinstance(updates, list):
+        return None
+    entries = [u for u in updates[:500] if isinstance(u, dict)]
+    entries.sort(key=lambda u: str(u.get("datePublished") or ""))
+    paragraphs: list[str] = []
+    for update in entries:
+        headline = _text(update.get("headline"))
+        text = update.get("articleBody")
+        if headline:
+            paragraphs.append(headline)
+        if isinstance(text, str) and text.strip():
+            paragraphs.append(text.strip())
+    return "\n".join(paragraphs) or None
+
+
 def json_ld_fields(sel: Selector) -> dict[str, Any]:
     obj = find_article_object(json_ld_objects(sel))
     if obj is None:
@@ -147,6 +167,12 @@ def json_ld_fields(sel: Selector) -> dict[str, Any]:
     body = obj.get("articleBody")
     if isinstance(body, str) and body.strip():
         fields["body"] = body
+    elif "LiveBlogPosting" in _types(obj):
+        fields["body"] = _live_blog_body(obj.get("liveBlogUpdate"))
+    elif "VideoObject" in _types(obj):
+        # A video page's text is its transcript when published, else its description.
+        transcript = obj.get("transcript")
+        fields["body"] = transcript if isinstance(transcript, str) else _text(obj.get("description"))
     free = _free(obj.get("isAccessibleForFree"))
     if free is None and isinstance(obj.get("hasPart"), (dict, list)):
         parts = obj["hasPart"] if isinstance(obj["hasPart"], list) else [obj["hasPart"]]
@@ -190,11 +216,203 @@ def meta_fields(sel: Selector) -> dict[str, Any]:
                               "parsely-pub-date", "og:article:published_time"),
         "updated_at": first("article:modified_time", "og:updated_time", "dateModified"),
         "section": first("article:section", "parsely-section"),
-        "tags": list(dict.fromkeys(_meta("article:tag"))) or
+        # article:tag is one tag per element on most sites, a comma-joined list on some (Guardian).
+        "tags": list(dict.fromkeys(t for v in _meta("article:tag") for t in _keywords(v))) or
                 [k for k in (clean_line(k) for k in (first("news_keywords", "keywords") or "").split(",")) if k],
         "image_url": first("og:image", "og:image:url", "twitter:image"),
         "canonical_url": sel.xpath('//link[@rel="canonical"]/@href').get() or first("og:url"),
         "language": clean_line(sel.xpath("/html/@lang").get()) or (locale.replace("_", "-") if locale else None),
         "site_name": first("og:site_name"),
+    }
+    return {k: v for k, v in fields.items() if v not in (None, "", [])}
+
+
+def breadcrumbs(sel: Selector) -> list[str]:
+    """Names in the page's JSON-LD BreadcrumbList, in order (used to keep to the politics section)."""
+    names: list[str] = []
+    for obj in json_ld_objects(sel):
+        if "BreadcrumbList" not in _types(obj):
+            continue
+        elements = obj.get("itemListElement")
+        for element in elements if isinstance(elements, list) else []:
+            if isinstance(element, dict):
+                name = _text(element.get("name")) or _text(element.get("item"))
+                if name:
+                    names.append(name)
+    return names
+
+
+# --- embedded JSON state: Next.js __NEXT_DATA__ and Arc XP Fusion.globalContent -----------------
+
+MAX_EMBEDDED_BYTES = 5_000_000
+_FUSION_ASSIGNMENT = re.compile(r"Fusion\.globalContent\s*=\s*")
+# Block types whose text is article prose, across Arc ANS and common Next.js block models.
+_TEXT_BLOCK_TYPES = frozenset({"text", "paragraph", "header", "heading", "subheadline", "subhead",
+                               "quote", "blockquote", "list_item"})
+
+
+# Blocks that hold page furniture, not article prose (their nested text blocks are skipped too).
+_SKIPPED_BLOCK_TYPES = frozenset({"headline", "byline", "image", "media", "video", "links", "relatedcontent",
+                                  "advertisement", "ad", "promo", "timestamp", "caption", "interstitial_link"})
+
+
+def _load_fusion(script: str) -> Any:
+    """The object literal assigned to Fusion.globalContent (one of several assignments in a script)."""
+    match = _FUSION_ASSIGNMENT.search(script)
+    if not match:
+        return None
+    try:
+        obj, _ = json.JSONDecoder(strict=False).raw_decode(script, match.end())
+    except (ValueError, RecursionError):
+        return None
+    return obj
+
+
+def embedded_json(sel: Selector) -> list[tuple[str, Any]]:
+    """("next_data" | "fusion", data) for each embedded page-state payload found in the page."""
+    found: list[tuple[str, Any]] = []
+    raw = sel.xpath('//script[@id="__NEXT_DATA__"]/text()').get()
+    if raw and len(raw) <= MAX_EMBEDDED_BYTES:
+        try:
+            found.append(("next_data", json.loads(raw, strict=False)))
+        except (ValueError, RecursionError):
+            logger.debug("skipping invalid __NEXT_DATA__")
+    for script in sel.xpath('//script[contains(., "Fusion.globalContent")]/text()').getall():
+        if len(script) <= MAX_EMBEDDED_BYTES:
+            data = _load_fusion(script)
+            if isinstance(data, dict):
+                found.append(("fusion", data))
+    return found
+
+
+def _dig(node: Any, path: str) -> Any:
+    for key in path.split("."):
+        if key == "*":
+            # Pages keyed by route or id ("@\"news\",\"articles\",\"c4g0...\"") : the first object.
+            values = node.values() if isinstance(node, dict) else node if isinstance(node, list) else []
+            node = next((v for v in values if isinstance(v, dict)), None)
+        elif isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
+def _block_text(block: dict) -> str | None:
+    for key in ("content", "text", "html"):
+        value = block.get(key)
+        if isinstance(value, str):
+            # Arc and many CMSes keep inline markup (<a>, <i>) in text blocks.
+            text = clean_line(Selector(text=f"<p>{value}</p>").xpath("string(//p)").get()) if "<" in value else clean_line(value)
+            return text or None
+    model = block.get("model")
+    if isinstance(model, dict):
+        return _block_text(model)
+    return None
+
+
+def _body_blocks(node: Any, depth: int = 0) -> list[str]:
+    """Paragraph texts of a block tree (Arc content_elements, Next.js blocks), in order."""
+    if depth > MAX_DEPTH:
+        return []
+    if isinstance(node, list):
+        return [p for child in node for p in _body_blocks(child, depth + 1)]
+    if not isinstance(node, dict):
+        return []
+    kind = node.get("type")
+    if isinstance(kind, str) and kind.lower() in _SKIPPED_BLOCK_TYPES:
+        return []
+    if isinstance(kind, str) and kind.lower() in _TEXT_BLOCK_TYPES:
+        text = _block_text(node)
+        if text:
+            return [text]
+    paragraphs: list[str] = []
+    for key in ("content_elements", "blocks", "model", "items", "children"):
+        if key in node:
+            paragraphs += _body_blocks(node[key], depth + 1)
+    return paragraphs
+
+
+def _is_ans_story(obj: Any) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get("headlines"), dict) and "content_elements" in obj
+
+
+def _find(node: Any, predicate, depth: int = 0) -> dict | None:
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(node, dict):
+        if predicate(node):
+            return node
+        children = node.values()
+    elif isinstance(node, list):
+        children = node
+    else:
+        return None
+    for child in children:
+        found = _find(child, predicate, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def ans_fields(story: dict) -> dict[str, Any]:
+    """Item fields of an Arc XP ANS story (the shape of Fusion.globalContent)."""
+    credits = story.get("credits") if isinstance(story.get("credits"), dict) else {}
+    taxonomy = story.get("taxonomy") if isinstance(story.get("taxonomy"), dict) else {}
+    section = _text(_dig(taxonomy, "primary_section.name")) or _text(taxonomy.get("sections"))
+    promo = _dig(story, "promo_items.basic.url")
+    fields: dict[str, Any] = {
+        "title": _text(_dig(story, "headlines.basic")),
+        "standfirst": _text(_dig(story, "description.basic")) or _text(_dig(story, "subheadlines.basic")),
+        "authors": _names(credits.get("by")),
+        "published_at": story.get("first_publish_date") or story.get("display_date"),
+        "updated_at": story.get("last_updated_date"),
+        "section": section,
+        "tags": [t for t in (_text(x.get("text")) for x in taxonomy.get("tags") or [] if isinstance(x, dict)) if t],
+        "image_url": promo if isinstance(promo, str) else None,
+        "language": _text(story.get("language")),
+        "canonical_url": story.get("canonical_url") if isinstance(story.get("canonical_url"), str) else None,
+        "body_paragraphs": _body_blocks(story.get("content_elements")),
+    }
+    return {k: v for k, v in fields.items() if v not in (None, "", [])}
+
+
+def embedded_fields(sel: Selector, next_data_article: str | None = None) -> dict[str, Any]:
+    """Item fields from embedded page state.
+
+    Arc ANS stories are recognised wherever they sit (Fusion.globalContent, or inside
+    __NEXT_DATA__ on Arc sites rendered by Next.js). Other Next.js sites name the article object
+    with `next_data_article` (a dotted path below the payload, e.g. "props.pageProps.article"),
+    whose schema.org-like keys (headline, byline/authors, datePublished, blocks/body) are read.
+    """
+    for kind, data in embedded_json(sel):
+        story = data if _is_ans_story(data) else _find(data, _is_ans_story)
+        if story is not None:
+            return ans_fields(story)
+        if kind == "next_data" and next_data_article:
+            article = _dig(data, next_data_article)
+            if isinstance(article, dict):
+                return _next_article_fields(article)
+    return {}
+
+
+def _next_article_fields(article: dict) -> dict[str, Any]:
+    metadata = article.get("metadata")
+    if isinstance(metadata, dict):
+        article = {**metadata, **article}
+    body = article.get("body") if isinstance(article.get("body"), str) else None
+    authors = article.get("authors") or article.get("byline") or article.get("contributors")
+    fields: dict[str, Any] = {
+        "title": _text(article.get("headline")) or _text(article.get("title")),
+        "standfirst": _text(article.get("summary")) or _text(article.get("description")),
+        "authors": [authors] if isinstance(authors, str) else _names(authors),
+        "published_at": article.get("datePublished") or article.get("firstPublished") or article.get("publishedAt"),
+        "updated_at": article.get("dateModified") or article.get("lastPublished") or article.get("updatedAt"),
+        "section": _text(article.get("section")),
+        "language": _text(article.get("language")),
+        "body_paragraphs": _body_blocks(article.get("blocks") or article.get("content") or article.get("contents")) or
+                           ([body] if body else []),
     }
     return {k: v for k, v in fields.items() if v not in (None, "", [])}

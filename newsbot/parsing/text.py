@@ -55,7 +55,7 @@ _TRAILING_PLACE = re.compile(r"\s+in\s+[A-Z][\w.\- ]*$")
 _ROLE_WORDS = frozenset({
     "writer", "writers", "correspondent", "correspondents", "editor", "editors", "staff", "reporter",
     "reporters", "contributor", "columnist", "bureau", "chief", "analyst", "producer", "desk",
-    "team", "agencies", "photographer", "journaliste", "rédaction", "記者", "編集部",
+    "team", "agencies", "press", "photographer", "journaliste", "rédaction", "記者", "編集部",
 })
 
 

@@ -11,11 +11,14 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from w3lib.url import canonicalize_url, url_query_cleaner
+
 import scrapy
 from scrapy.http import Response
 
 from ..parsing.article import OutletProfile, ParseResult, parse_article
 from ..parsing.feeds import feed_entries, sitemap_entries
+from ..parsing.structured import breadcrumbs
 
 
 class PoliticsSpider(scrapy.Spider):
@@ -37,17 +40,33 @@ class PoliticsSpider(scrapy.Spider):
     # Only URLs matching this regex (searched in the absolute URL) are articles.
     article_url_pattern: ClassVar[str] = r"."
     next_page: ClassVar[str | None] = 'a[rel="next"]::attr(href), link[rel="next"]::attr(href)'
+    # Query parameters removed from article URLs (campaign tracking), so that the same article
+    # reached from a feed and a listing page is one request and one item.
+    tracking_params: ClassVar[tuple[str, ...]] = (
+        "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "at_medium", "at_campaign",
+        "at_custom1", "at_custom2", "at_custom3", "at_custom4", "CMP", "cmpid", "ocid", "taid", "ref", "rss",
+    )
+    # Regex (case-insensitive) an article from a feed or sitemap must match in its section
+    # metadata, breadcrumbs or URL path to be kept; None keeps everything. Feeds and sitemaps are
+    # often site-wide, listing pages are the section itself and are not filtered.
+    section_match: ClassVar[str | None] = None
+    section_filtered_sources: ClassVar[tuple[str, ...]] = ("feed", "sitemap")
 
     # --- article pages ---
     selectors: ClassVar[dict[str, str]] = {}
     overrides: ClassVar[dict[str, str]] = {}
     body_exclude: ClassVar[tuple[str, ...]] = ()
     paywall_markers: ClassVar[tuple[str, ...]] = ()
+    # Dotted path to the article in Next.js __NEXT_DATA__ (Arc ANS stories are found without one).
+    next_data_article: ClassVar[str | None] = None
 
     def __init__(self, *args: Any, max_pages: int | str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._max_pages_arg = int(max_pages) if max_pages is not None else None
         self._article_re = re.compile(self.article_url_pattern)
+        self._section_re = re.compile(self.section_match, re.I) if self.section_match else None
+        self._requested: set[str] = set()   # article URLs asked for, from any source
+        self._listed: set[str] = set()      # article URLs seen on listing pages
 
     @classmethod
     def profile(cls) -> OutletProfile:
@@ -55,6 +74,7 @@ class PoliticsSpider(scrapy.Spider):
             outlet=cls.outlet or cls.name, language=cls.language, timezone=cls.timezone,
             section=cls.section, selectors=dict(cls.selectors), overrides=dict(cls.overrides),
             body_exclude=tuple(cls.body_exclude), paywall_markers=tuple(cls.paywall_markers),
+            next_data_article=cls.next_data_article,
         )
 
     @classmethod
@@ -92,7 +112,21 @@ class PoliticsSpider(scrapy.Spider):
     def is_article_url(self, url: str) -> bool:
         return self.handles_url(url) and bool(self._article_re.search(url))
 
+    def is_requested(self, url: str) -> bool:
+        return canonicalize_url(self.clean_url(url)) in self._requested
+
+    def is_known(self, url: str) -> bool:
+        """True for an article already seen on a listing page of this crawl (a dedup store may
+        extend this). Articles only seen in a feed do not count: a feed covering a section's first
+        page says nothing about its second, so it must not stop the pagination."""
+        return canonicalize_url(self.clean_url(url)) in self._listed
+
+    def clean_url(self, url: str) -> str:
+        return url_query_cleaner(url, self.tracking_params, remove=True, keep_fragments=False)
+
     def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+        url = self.clean_url(url)
+        self._requested.add(canonicalize_url(url))
         # newsbot_article marks requests for article pages (listing pages and feeds lack it).
         return scrapy.Request(url, callback=self.parse_article, meta={"newsbot_article": True, **meta})
 
@@ -107,17 +141,26 @@ class PoliticsSpider(scrapy.Spider):
             return
         self._stat("listing/pages")
         css = self.article_links or "a::attr(href)"
-        found = 0
+        found = new = 0
         for href in dict.fromkeys(response.css(css).getall()):
-            url = response.urljoin(href.strip())
+            url = self.clean_url(response.urljoin(href.strip()))
             if self.is_article_url(url):
                 found += 1
-                yield self.article_request(url, newsbot_source="listing")
+                if not self.is_known(url):
+                    new += 1
+                    self._listed.add(canonicalize_url(url))
+                    if not self.is_requested(url):
+                        yield self.article_request(url, newsbot_source="listing")
         if not found:
             self.logger.warning("no article links on listing page %s", response.url)
             self._stat("listing/empty")
         page = response.meta.get("newsbot_page", 1)
         next_href = response.css(self.next_page).get() if self.next_page else None
+        if found and not new:
+            # Older pages only hold older articles: a page of known ones ends the walk.
+            self.logger.info("listing %s brings only known articles; not paginating further", response.url)
+            self._stat("listing/stopped_known")
+            return
         if next_href and page < self.max_pages:
             yield response.follow(next_href.strip(), callback=self.parse_listing,
                                   meta={"newsbot_page": page + 1})
@@ -129,8 +172,8 @@ class PoliticsSpider(scrapy.Spider):
             self.logger.warning("no entries in feed %s", response.url)
             self._stat("feed/empty")
         for entry in entries:
-            url = response.urljoin(entry.url)
-            if self.is_article_url(url):
+            url = self.clean_url(response.urljoin(entry.url))
+            if self.is_article_url(url) and not self.is_requested(url):
                 yield self.article_request(url, newsbot_source="feed")
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
@@ -143,8 +186,8 @@ class PoliticsSpider(scrapy.Spider):
             self.logger.warning("no URLs in sitemap %s", response.url)
             self._stat("sitemap/empty")
         for entry in entries:
-            url = response.urljoin(entry.url)
-            if self.is_article_url(url):
+            url = self.clean_url(response.urljoin(entry.url))
+            if self.is_article_url(url) and not self.is_requested(url):
                 yield self.article_request(url, newsbot_source="sitemap")
 
     # --- articles ---
@@ -158,6 +201,17 @@ class PoliticsSpider(scrapy.Spider):
             self.logger.warning("no article at %s: %s", response.url, result.error)
             self._stat(f"article/failed/{(result.error or 'unknown').replace(' ', '_')}")
             return
+        if response.meta.get("newsbot_source") in self.section_filtered_sources and not self.in_section(result, response):
+            self.logger.debug("skipping %s: not in section (%s)", response.url, result.item.section)
+            self._stat("article/off_section")
+            return
         self._stat(f"body_source/{result.body_source}")
         result.item.spider = self.name
         yield result.item
+
+    def in_section(self, result: ParseResult, response: Response) -> bool:
+        """Whether the article belongs to the declared section (section, breadcrumbs, URL path)."""
+        if self._section_re is None:
+            return True
+        candidates = [result.page_section or "", urlsplit(response.url).path, *breadcrumbs(response.selector)]
+        return any(self._section_re.search(c) for c in candidates)

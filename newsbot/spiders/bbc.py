@@ -1,0 +1,25 @@
+"""BBC News (www.bbc.co.uk/news), UK Politics: articles and video pages. A Next.js site: the base
+reads the article from __NEXT_DATA__ when the rendered markup drifts."""
+
+from .base import PoliticsSpider
+
+
+class BbcSpider(PoliticsSpider):
+    name = "bbc"
+    outlet_name = "BBC News"
+    language = "en-GB"
+    timezone = "Europe/London"
+    allowed_domains = ["bbc.co.uk", "bbci.co.uk"]
+
+    section_urls = ["https://www.bbc.co.uk/news/politics"]
+    feed_urls = ["https://feeds.bbci.co.uk/news/politics/rss.xml"]
+    article_links = 'a[data-testid="internal-link"]::attr(href)'
+    article_url_pattern = r"^https://www\.bbc\.co\.uk/news/(?:articles|videos)/c[a-z0-9]{10}o$"
+    next_page = 'a[data-testid="pagination-next-button"]::attr(href)'
+
+    selectors = {
+        "authors": '[data-testid="byline-new-contributors"] span',
+        "published_at": '[data-testid="byline-new"] time::attr(datetime)',
+        "body": 'article [data-component="text-block"] p',
+    }
+    next_data_article = "props.pageProps.page.*"
