@@ -60,7 +60,11 @@ def test_a_worker_stopped_mid_crawl_loses_nothing(tmp_path):
         start_fleet_run(site, env)
         first = worker(site, tmp_path / "w1.jsonl", env)
         second = worker(site, tmp_path / "w2.jsonl", env)
-        time.sleep(3)
+        # Stop the first worker once it has written items, i.e. mid-crawl, however loaded the machine.
+        output = tmp_path / "w1.jsonl"
+        deadline = time.monotonic() + 90
+        while not (output.exists() and output.stat().st_size > 0) and time.monotonic() < deadline:
+            time.sleep(0.05)
         first.send_signal(signal.SIGTERM)  # what cron, systemd and container runtimes send
         _, first_log = first.communicate(timeout=60)
         _, second_log = second.communicate(timeout=120)
