@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from scrapy import Request
+from scrapy import Request, exceptions
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
@@ -26,6 +26,19 @@ FAULT = "newsbot/fault/"
 
 def fault_kind(exception: BaseException) -> str:
     """A short, stable name for a download exception."""
+    # Scrapy 2.19 wraps download errors in its own exception types.
+    if isinstance(exception, exceptions.DownloadTimeoutError):
+        return "timeout"
+    if isinstance(exception, exceptions.ResponseDataLossError):
+        return "truncated"
+    if isinstance(exception, exceptions.DownloadCancelledError):
+        return "too_large"
+    if isinstance(exception, exceptions.DownloadConnectionRefusedError):
+        return "connection_refused"
+    if isinstance(exception, exceptions.CannotResolveHostError):
+        return "dns"
+    if isinstance(exception, exceptions.DownloadFailedError):
+        return "connection_lost"
     if isinstance(exception, (defer.TimeoutError, error.TimeoutError)):
         return "timeout"
     if isinstance(exception, _newclient.ResponseFailed):
@@ -91,6 +104,14 @@ class CountingRedirectMiddleware(RedirectMiddleware):
     chain is counted as newsbot/fault/redirect_loop."""
 
     def process_response(self, request: Request, response: Response):
+        location = response.headers.get(b"Location")
+        if 300 <= response.status < 400 and location and not request.meta.get("dont_redirect"):
+            target = response.urljoin(location.decode("latin-1").strip())
+            if target == request.url or target in request.meta.get("redirect_urls", ()):
+                # The dupefilter would drop the repeat silently; name it instead.
+                self.crawler.stats.inc_value(FAULT + "redirect_loop")
+                logger.warning("discarding %s: redirect loop back to %s", request.url, target)
+                raise IgnoreRequest(f"redirect loop at {request.url}")
         try:
             return super().process_response(request, response)
         except IgnoreRequest:

@@ -22,6 +22,9 @@ from .text import clean_authors, clean_line, join_paragraphs, normalize_language
 # Fields read from structured data / selectors, in item order.
 METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at", "section", "tags",
                    "image_url", "language", "canonical_url")
+# Fewer words than this from the generic extractor (and no selector or structured body) is a page
+# that is not an article.
+MIN_GENERIC_WORDS = 25
 # Text nodes that are never reader-visible content.
 _VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 
@@ -49,6 +52,9 @@ class ParseResult:
     item: ArticleItem | None
     body_source: str | None  # "selectors" | "structured" | "generic" | None
     error: str | None = None
+    # Bad input met on the way, even when an item came out (json_ld/invalid, date_rejected, ...);
+    # the spider counts each as newsbot/fault/<name>.
+    faults: list[str] = field(default_factory=list)
 
 
 def _element_text(sel: Selector) -> str:
@@ -80,7 +86,8 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         return ParseResult(None, None, "empty or non-text response")
     structured = meta_fields(response.selector)
     # JSON-LD wins over meta tags, field by field.
-    structured.update(json_ld_fields(response.selector))
+    faults: list[str] = []
+    structured.update(json_ld_fields(response.selector, faults))
     link_canonical = response.xpath('//link[@rel="canonical"]/@href').get()
     if link_canonical:
         structured["canonical_url"] = link_canonical
@@ -120,8 +127,16 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
 
     title = clean_line(values.get("title"))
     body = join_paragraphs(paragraphs)
+    if body and body_source == "generic" and len(body.split()) < MIN_GENERIC_WORDS and \
+            not any(ord(c) > 0x2E7F for c in body[:200]):
+        # A sign-in form, an error page or a bare link list: the generic extractor returns its
+        # few words, but it is not an article. (CJK text has no spaces to count words by.)
+        return ParseResult(None, body_source, "not an article", list(dict.fromkeys(faults)))
     if not title or not body:
-        return ParseResult(None, body_source, "no title" if not title else "no body")
+        return ParseResult(None, body_source, "no title" if not title else "no body", list(dict.fromkeys(faults)))
+    dates = {name: iso_utc(values.get(name), profile.timezone) for name in ("published_at", "updated_at")}
+    if any(values.get(name) and dates[name] is None for name in dates):
+        faults.append("date_rejected")
 
     item = ArticleItem(
         url=response.url,
@@ -131,12 +146,12 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         title=title,
         standfirst=clean_line(values.get("standfirst")) or None,
         authors=clean_authors(values.get("authors") or []),
-        published_at=iso_utc(values.get("published_at"), profile.timezone),
-        updated_at=iso_utc(values.get("updated_at"), profile.timezone),
+        published_at=dates["published_at"],
+        updated_at=dates["updated_at"],
         language=normalize_language(values.get("language")) or profile.language,
         body=body,
         tags=list(dict.fromkeys(clean_line(t) for t in values.get("tags") or [] if clean_line(t))),
         image_url=_absolute(response, values.get("image_url")),
         paywalled=paywalled,
     )
-    return ParseResult(item, body_source)
+    return ParseResult(item, body_source, faults=list(dict.fromkeys(faults)))
