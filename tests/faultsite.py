@@ -115,6 +115,10 @@ class FaultSite:
         with self._lock:
             return sum(1 for p, _ in self.hits if p == path)
 
+    def count_prefix(self, prefix: str) -> int:
+        with self._lock:
+            return sum(1 for p, _ in self.hits if p.startswith(prefix))
+
     def times(self, path: str) -> list[float]:
         with self._lock:
             return [t for p, t in self.hits if p == path]
