@@ -242,3 +242,6 @@ def test_hostile_feeds_and_sitemaps_expand_nothing_and_fetch_nothing(crawl):
     assert SECRET not in crawl.raw_output and SECRET not in crawl.log
     assert "lollollol" not in crawl.raw_output
     assert "/a/from-feed" in crawl.items and "/a/from-sitemap" in crawl.items
+    # The hostile documents' real entries are still read (the DTD is dropped, not the document).
+    assert crawl.stat("newsbot/feed/empty") == 0 and crawl.stat("newsbot/sitemap/empty") == 0
+    assert "declares a DTD with entities; parsed without it" in crawl.log

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
+import socket
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -43,11 +45,22 @@ def is_public_address(address: Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
+_NUMERIC_HOST = re.compile(r"^(?:0x[0-9a-f]+|[0-9]+)(?:\.(?:0x[0-9a-f]+|[0-9]+)){0,3}$")
+
+
 def parse_address(host: str) -> Address | None:
+    """The address a host names by itself, including the legacy forms the system resolver
+    accepts (2852039166, 0xa9.254.169.254, 127.1 all name IPv4 addresses)."""
     try:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
-        return None
+        pass
+    if _NUMERIC_HOST.match(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 class AllowList:
