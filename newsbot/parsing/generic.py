@@ -10,6 +10,15 @@ from .text import paragraphs_of
 logger = logging.getLogger(__name__)
 
 
+def _split(value: Any, separator: str) -> list[str]:
+    """trafilatura gives authors and tags as one joined string or, in newer versions, a list."""
+    if isinstance(value, str):
+        value = value.split(separator)
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+
+
 def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
     """Body and metadata as trafilatura sees them; {} when it finds no main text."""
     import trafilatura  # imported lazily: it is heavy and most pages never need it
@@ -27,10 +36,10 @@ def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "title": doc.get("title"),
         "standfirst": doc.get("description"),
-        "authors": [a.strip() for a in (doc.get("author") or "").split(";") if a.strip()],
+        "authors": _split(doc.get("author"), ";"),
         "published_at": doc.get("date"),
         "image_url": doc.get("image"),
-        "tags": [t.strip() for t in (doc.get("tags") or "").split(",") if t.strip()],
+        "tags": _split(doc.get("tags"), ","),
         "language": doc.get("language"),
     }
     paragraphs = paragraphs_of(doc.get("text"))
