@@ -14,18 +14,24 @@ therefore keeps its own record and treats a killed run's queue as untrustworthy:
   download (newsbot/resume/skipped_delivered) and at the end of the pipelines
   (newsbot/resume/dropped_delivered).
 
-Only active with JOBDIR. The gap between the item reaching the output and its URL reaching the
-ledger is one fsync; a kill exactly inside it can repeat that one item.
+Local JSON Lines feeds are themselves part of the record: their paths are kept in
+`newsbot-feeds.txt`, and at start-up every whole line of those files counts as delivered, so a
+kill between an item's line and its ledger entry repeats nothing either. For other storages the
+ledger alone decides; the gap is then two back-to-back write() calls (both fsync'd after).
+
+Only active with JOBDIR.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
 import time
 import weakref
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import Request, signals
@@ -36,7 +42,9 @@ from scrapy.http import Response
 logger = logging.getLogger(__name__)
 
 LEDGER = "newsbot-delivered.txt"
+FEEDS = "newsbot-feeds.txt"
 RUNNING = "newsbot-running"
+JSON_LINES = ("jsonl", "jsonlines")
 _ledgers: weakref.WeakKeyDictionary[Crawler, DeliveryLedger] = weakref.WeakKeyDictionary()
 
 
@@ -63,9 +71,11 @@ class DeliveryLedger:
             # A line cut short by a kill has no newline: it was never committed.
             text = self.path.read_text("utf-8")
             self.delivered = {line for line in text.split("\n")[:-1] if line}
+        self.delivered |= self._urls_in_local_feeds()
         self._recover_after_crash()
         (jobdir / RUNNING).write_text(str(os.getpid()))
         self.file = self.path.open("a", encoding="utf-8")
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -94,26 +104,61 @@ class DeliveryLedger:
                        "%d delivered articles will be skipped, the rest rediscovered",
                        self.jobdir, " and ".join(moved) or "state", aside, len(self.delivered))
 
+    def _urls_in_local_feeds(self) -> set[str]:
+        urls: set[str] = set()
+        index = self.jobdir / FEEDS
+        if not index.exists():
+            return urls
+        for path in dict.fromkeys(index.read_text("utf-8").split("\n")[:-1]):
+            try:
+                text = Path(path).read_text("utf-8", errors="replace")
+            except OSError:
+                continue
+            for line in text.split("\n")[:-1]:  # a last line without newline is half an item
+                try:
+                    url = json.loads(line).get("url")
+                except (ValueError, AttributeError):
+                    continue
+                if isinstance(url, str):
+                    urls.add(url)
+        return urls
+
+    def _feed_slots(self):
+        for extension in self.crawler.extensions.middlewares:
+            yield from getattr(extension, "slots", None) or ()
+
+    def spider_opened(self, spider) -> None:
+        paths = []
+        for slot in self._feed_slots():
+            parts = urlsplit(getattr(slot, "uri", "") or "")
+            if parts.scheme in ("", "file") and getattr(slot, "format", "") in JSON_LINES:
+                paths.append(str(Path(unquote(parts.path if parts.scheme else slot.uri)).resolve()))
+        if paths:
+            with (self.jobdir / FEEDS).open("a", encoding="utf-8") as index:
+                index.write("".join(p + "\n" for p in paths))
+                _fsync(index)
+
     def is_delivered(self, url: str) -> bool:
         return url in self.delivered
 
-    def _flush_feeds(self) -> None:
-        # The item is in the feed exporters' buffers; make it durable before recording it.
-        for extension in self.crawler.extensions.middlewares:
-            for slot in getattr(extension, "slots", None) or ():
-                file = getattr(slot, "file", None)
-                if file is not None:
-                    _fsync(file)
-
     def item_scraped(self, item, response: Response, spider) -> None:
-        self._flush_feeds()
+        # The feed exporters have just written the item (into their buffers): hand it to the OS,
+        # record it right after, and only then pay for the fsyncs.
+        files = [f for f in (getattr(slot, "file", None) for slot in self._feed_slots()) if f is not None]
+        for file in files:
+            try:
+                file.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
         urls = {ItemAdapter(item).get("url"), response.url, response.request.url if response.request else None}
         urls |= set(response.request.meta.get("redirect_urls", [])) if response.request else set()
         new = sorted(u for u in urls if u and u not in self.delivered)
         if new:
             self.file.write("".join(u + "\n" for u in new))
-            _fsync(self.file)
+            self.file.flush()
             self.delivered.update(new)
+        for file in [*files, self.file]:
+            _fsync(file)
 
     def spider_closed(self, spider, reason: str) -> None:
         self.file.close()

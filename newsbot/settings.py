@@ -67,6 +67,8 @@ COMMANDS_MODULE = "newsbot.commands"
 NEWSBOT_RETRY_BACKOFF_BASE = 1.0
 NEWSBOT_RETRY_BACKOFF_MAX = 60.0
 NEWSBOT_RETRY_AFTER_MAX = 120.0
+# Retry-After also holds back every other request to that domain for the time asked.
+NEWSBOT_RETRY_AFTER_PAUSES_DOMAIN = True
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Requests and redirects to private, loopback, link-local and metadata addresses are refused;
 # list host names, addresses or CIDR networks here to allow some anyway (an intranet source).

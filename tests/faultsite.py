@@ -72,10 +72,13 @@ BILLION_LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\
 class FaultSite:
     """The fault-injection server. `url(path)` gives absolute URLs; `hits` the request log."""
 
-    def __init__(self, secret_file: str | None = None, jobs_articles: int = 30, jobs_delay: float = 0.15):
+    def __init__(self, secret_file: str | None = None, jobs_articles: int = 30, jobs_delay: float = 0.15,
+                 jobs_rate_limited: int | None = None):
         self.secret_file = secret_file
         self.jobs_articles = jobs_articles
         self.jobs_delay = jobs_delay
+        # This story of the job answers 429 with Retry-After: 2 the first time.
+        self.jobs_rate_limited = jobs_rate_limited
         self.hits: list[tuple[str, float]] = []
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -362,8 +365,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/jobs/section":
             return self._send(200, site.jobs_section())
         if path.startswith("/jobs/a/story-"):
-            time.sleep(site.jobs_delay)
             number = path.rsplit("-", 1)[1]
+            if site.jobs_rate_limited is not None and int(number) == site.jobs_rate_limited and n == 1:
+                return self._send(429, "slow down", headers={"Retry-After": "2"})
+            time.sleep(site.jobs_delay)
             return self._article(f"Story number {number} of the crash-safety job")
         return self._send(404, "<h1>not found</h1>")
 

@@ -116,6 +116,27 @@ def test_429_retry_after_is_honoured(crawl):
     assert crawl.stat("newsbot/fault/http_429") >= 2
 
 
+def test_retry_after_pauses_the_whole_domain(tmp_path):
+    # A steady crawl of 30 stories, two at a time (newest first); story 20 answers 429 with
+    # Retry-After: 2 while 20 stories are still to go.
+    site = FaultSite(jobs_articles=30, jobs_delay=0.1, jobs_rate_limited=20).start()
+    try:
+        result = run_fault_crawl(site, tmp_path, "-a", "jobs=1", timeout=60,
+                                 settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "2", "CONCURRENT_REQUESTS": "2"})
+        assert result.returncode == 0, result.stderr[-3000:]
+    finally:
+        site.stop()
+    limited = site.times("/jobs/a/story-020")[0]
+    after = sorted(t for p, t in site.hits if p.startswith("/jobs/a/") and t > limited)
+    # The request in flight next to story 20 may be answered; then nothing new starts until the
+    # Retry-After time has passed (without the pause a new story starts every ~0.1 s).
+    started_meanwhile = [t for t in after if limited + 0.3 < t < limited + 1.9]
+    assert started_meanwhile == []
+    assert len(read_items(tmp_path / "out.jsonl")) == 30
+    stats = json.loads((tmp_path / "stats.json").read_text("utf-8"))
+    assert stats["newsbot/retry/domain_paused"] == 1
+
+
 def test_429_with_excessive_retry_after_is_given_up_not_waited(crawl):
     assert crawl.site.count("/a/ratelimited-long") == 1
     assert crawl.stat("newsbot/retry/retry_after_too_long") == 1

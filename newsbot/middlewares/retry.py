@@ -11,6 +11,10 @@ RETRY_EXCEPTIONS); this subclass decides *when*: it holds the retry back for
 
 The wait is asynchronous (other downloads go on). Each wait is counted in
 newsbot/retry/waits and newsbot/retry/wait_seconds.
+
+Retry-After is about the whole site, not one URL: with NEWSBOT_RETRY_AFTER_PAUSES_DOMAIN (on by
+default) the domain's download slot starts no new request until the time has passed
+(newsbot/retry/domain_paused), so a rate-limited site is not hit by the rest of the queue.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff_base = settings.getfloat("NEWSBOT_RETRY_BACKOFF_BASE", 1.0)
         self.backoff_max = settings.getfloat("NEWSBOT_RETRY_BACKOFF_MAX", 60.0)
         self.retry_after_max = settings.getfloat("NEWSBOT_RETRY_AFTER_MAX", 120.0)
+        self.pause_domain_on_retry_after = settings.getbool("NEWSBOT_RETRY_AFTER_PAUSES_DOMAIN", True)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler):
@@ -72,6 +77,25 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.stats.inc_value("newsbot/retry/wait_seconds", round(seconds, 3))
         await asyncio.sleep(seconds)
 
+    def pause_domain(self, request: Request, seconds: float) -> None:
+        """Hold the request's download slot (its domain) for `seconds`: queued requests wait."""
+        downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
+        slot = downloader.slots.get(downloader.get_slot_key(request)) if downloader else None
+        if slot is None or not hasattr(slot, "latercall"):
+            return
+        from twisted.internet import reactor
+
+        def resume() -> None:
+            slot.latercall = None
+            downloader._process_queue(slot)  # what Scrapy's own delay timer calls
+
+        if slot.latercall is not None and slot.latercall.active():
+            if slot.latercall.getTime() - reactor.seconds() >= seconds:
+                return
+            slot.latercall.cancel()
+        slot.latercall = reactor.callLater(seconds, resume)
+        self.stats.inc_value("newsbot/retry/domain_paused")
+
     async def process_response(self, request: Request, response: Response):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
@@ -90,6 +114,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self.stats.inc_value("newsbot/retry/retry_after_honoured")
             logger.info("%s answered %d; retrying after %.1fs as asked (Retry-After)",
                         request.url, response.status, asked)
+            if self.pause_domain_on_retry_after:
+                self.pause_domain(request, asked)
         await self._wait(asked if asked is not None else self.backoff(retry.meta.get("retry_times", 1)))
         return retry
 
