@@ -83,7 +83,7 @@ class DeliveryLedger:
     def from_crawler(cls, crawler: Crawler) -> DeliveryLedger:
         jobdir = crawler.settings.get("JOBDIR")
         if not jobdir or not crawler.settings.getbool("NEWSBOT_RESUME_LEDGER", True):
-            raise NotConfigured("no JOBDIR")
+            raise NotConfigured  # silently: most runs have no JOBDIR
         ledger = cls(crawler, Path(jobdir))
         _ledgers[crawler] = ledger
         return ledger
@@ -179,7 +179,7 @@ class SkipDeliveredMiddleware:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SkipDeliveredMiddleware:
         if not crawler.settings.get("JOBDIR"):
-            raise NotConfigured("no JOBDIR")
+            raise NotConfigured  # silently: most runs have no JOBDIR
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:

@@ -92,7 +92,7 @@ class FaultSite:
         class Handler(_Handler):
             pass
         Handler.site = site
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
@@ -140,6 +140,13 @@ class FaultSite:
     def jobs_section(self) -> str:
         links = "".join(f'<li><a href="/jobs/a/story-{i:03d}">Story {i}</a></li>' for i in range(self.jobs_articles))
         return f"<!DOCTYPE html><html><body><ul>{links}</ul></body></html>"
+
+
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) overflows on a loaded machine when the crawl opens 16
+    # connections at once; a refused connection would then look like a fault of the route.
+    request_queue_size = 128
+    daemon_threads = True
 
 
 # The article routes the section page links, with what each one does (see _Handler.route).

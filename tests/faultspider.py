@@ -30,6 +30,14 @@ class FaultSpider(PoliticsSpider):
             self.feed_urls = [f"{site}/feed/good.xml", f"{site}/feed/billion-laughs.xml", f"{site}/feed/xxe.xml"]
             self.sitemap_urls = [f"{site}/sitemap/billion-laughs.xml", f"{site}/sitemap/xxe.xml"]
 
+    def article_request(self, url: str, **meta):
+        request = super().article_request(url, **meta)
+        if url.endswith("/a/slow"):
+            # A short timeout for the slow route only (Scrapy's per-request form of
+            # DOWNLOAD_TIMEOUT), so the rest of the crawl keeps a margin on a loaded machine.
+            request.meta["download_timeout"] = 1.5
+        return request
+
     @classmethod
     def handles_url(cls, url: str) -> bool:
         return url.startswith("http://127.0.0.1:")

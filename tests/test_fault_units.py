@@ -113,6 +113,8 @@ def html_response(body: bytes, content_type: str) -> HtmlResponse:
     ("utf-8", "text/html; charset=Shift_JIS", "utf-8"),
     ("utf-8", "text/html; charset=EUC-JP", "utf-8"),
     ("shift_jis", "text/html", "shift_jis"),
+    ("shift_jis", "text/html; charset=windows-1252", "shift_jis"),
+    ("euc_jp", "text/html; charset=ISO-8859-1", "euc_jp"),
 ])
 def test_japanese_charset_is_detected(encoding, declared, expected):
     page = article_html(JA_TITLE, ["連立与党は火曜日、防衛予算案を来週採決に付すことで合意した。" * 3], lang="ja")
@@ -124,6 +126,15 @@ def test_japanese_charset_is_detected(encoding, declared, expected):
     crawler.stats.open_spider()
     fixed = CharsetMiddleware.from_crawler(crawler).process_response(response.request, response)
     assert JA_TITLE in fixed.text
+
+
+@pytest.mark.parametrize("text", ["Le ministre a déclaré « ça suffit » à l’Élysée, où règne la fièvre électorale.",
+                                  "Der Außenminister äußerte sich über die Grünen: „Das ist übertrieben“.",
+                                  "Minister’s “café” remarks — again"])
+def test_real_windows_1252_text_keeps_its_declared_charset(text):
+    page = article_html("Politique", [text] * 3, lang="fr").encode("cp1252")
+    encoding, outcome = true_encoding(html_response(page, "text/html; charset=windows-1252"))
+    assert (encoding, outcome) == ("cp1252", "ok")
 
 
 def test_undecodable_bytes_are_refused_not_written():

@@ -23,7 +23,7 @@ SECRET = "CANARY-5f0e3c-NOT-FOR-OUTPUT"
 # Limits small enough to trip quickly, large enough for every legitimate page of the site.
 FAULT_SETTINGS = {
     "NEWSBOT_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",   # the test mode: only the fault site's address
-    "DOWNLOAD_TIMEOUT": "2",
+    "DOWNLOAD_TIMEOUT": "20",    # the slow route gets 1.5 s (tests/faultspider.py)
     "DOWNLOAD_MAXSIZE": str(4 * 1024 * 1024),
     "DOWNLOAD_WARNSIZE": str(1024 * 1024),
     "RETRY_TIMES": "2",

@@ -10,7 +10,8 @@ For each HTML response with non-ASCII bytes:
 2. bytes that are valid UTF-8 are UTF-8 (valid multi-byte UTF-8 by accident is vanishingly
    rare in Shift_JIS, EUC-JP or windows-1252 text);
 3. otherwise a declared charset that decodes the bytes without error is kept (w3lib reads
-   ISO-8859-1 as windows-1252, as browsers do);
+   ISO-8859-1 as windows-1252, as browsers do), unless it is a single-byte charset and
+   charset-normalizer is sure the bytes are a multi-byte East Asian one;
 4. otherwise charset-normalizer detects the charset; if it is confident and that charset decodes
    the whole body, the response is re-decoded with it (newsbot/fault/charset/corrected);
 5. otherwise the page is refused with a log line (newsbot/fault/charset/undecodable): no item is
@@ -36,6 +37,21 @@ STAT = "newsbot/fault/charset/"
 DETECT_BYTES = 256 * 1024
 # charset-normalizer's "chaos" (0 = clean text); above this its guess is not trusted.
 MAX_CHAOS = 0.25
+
+
+# Multi-byte charsets of East Asian text, as charset-normalizer names them.
+MULTI_BYTE = frozenset({"shift_jis", "cp932", "euc_jp", "euc_jis_2004", "euc_jisx0213", "iso2022_jp",
+                        "gb2312", "gbk", "gb18030", "big5", "big5hkscs", "cp950", "euc_kr", "cp949", "johab"})
+
+
+def is_single_byte(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name in _SINGLE_BYTE or encoding.startswith(("cp125", "iso8859", "latin"))
+    except LookupError:
+        return False
+
+
+_SINGLE_BYTE = {"cp1252", "cp1251", "cp1250", "latin-1", "iso8859-1", "iso8859-15", "iso8859-2", "koi8-r", "mac-roman"}
 
 
 def decodes(body: bytes, encoding: str) -> bool:
@@ -68,9 +84,18 @@ def true_encoding(response: Response) -> tuple[str | None, str]:
     declared = declared_encoding(response)
     if decodes(body, "utf-8"):
         return "utf-8", "ok" if declared in (None, "utf-8") else "corrected"
+    detected = None
     if declared and declared != "utf-8" and decodes(body, declared):
-        return declared, "ok"
-    detected = detect_encoding(body)
+        if not is_single_byte(declared):
+            return declared, "ok"
+        # Almost any bytes "decode" in a single-byte charset; Shift_JIS served as windows-1252
+        # would pass as accented gibberish. Trust the declaration unless the detector is sure
+        # the bytes are a multi-byte East Asian charset.
+        detected = detect_encoding(body)
+        if not (detected and detected.replace("-", "_").lower() in MULTI_BYTE and decodes(body, detected)):
+            return declared, "ok"
+        return detected, "corrected"
+    detected = detected or detect_encoding(body)
     if detected and decodes(body, detected):
         return detected, "corrected"
     return None, "undecodable"
