@@ -227,3 +227,38 @@ def test_impossible_dates_are_rejected(value):
 ])
 def test_plausible_dates_are_kept(value, expected):
     assert parse_datetime(value, "Asia/Tokyo", now=NOW).isoformat() == expected
+
+
+RESOLVING_SPIDER = '''
+import scrapy
+from newsbot.middlewares.netguard import AllowList, PrivateAddressMiddleware, is_public_address
+
+class ResolveSpider(scrapy.Spider):
+    name = "resolve"
+
+    async def start(self):
+        guard = PrivateAddressMiddleware(self.crawler, AllowList([]), resolve=True)
+        for host in ("localhost",):
+            address = await guard._resolve(host)
+            print("RESOLVED", host, address, address is not None and is_public_address(address), flush=True)
+        return
+        yield
+'''
+
+
+def test_the_guard_resolves_names_with_scrapys_resolver_in_a_real_crawl(tmp_path):
+    """The resolution path runs on Scrapy's reactor and cached resolver (localhost comes from
+    /etc/hosts: no DNS server needed, none is asked)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    spider = tmp_path / "resolve_spider.py"
+    spider.write_text(RESOLVING_SPIDER)
+    scrapy = str(Path(sys.executable).with_name("scrapy"))
+    result = subprocess.run([scrapy, "runspider", str(spider), "-s", "LOG_LEVEL=ERROR"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    lines = [line.split()[1:] for line in result.stdout.splitlines() if line.startswith("RESOLVED")]
+    assert lines[0][0] == "localhost" and lines[0][1] in ("127.0.0.1", "::1") and lines[0][2] == "False"
