@@ -63,3 +63,38 @@ FEED_EXPORT_FIELDS = None
 
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 COMMANDS_MODULE = "newsbot.commands"
+
+# --- reliability and security under faults (README: "Faults and hostile input") -------------
+# Retries wait: Retry-After when the server sends one (up to NEWSBOT_RETRY_AFTER_MAX seconds,
+# longer means give up), else exponential backoff from NEWSBOT_RETRY_BACKOFF_BASE seconds.
+NEWSBOT_RETRY_BACKOFF_BASE = 1.0
+NEWSBOT_RETRY_BACKOFF_MAX = 60.0
+NEWSBOT_RETRY_AFTER_MAX = 120.0
+# Retry-After also holds back every other request to that domain for the time asked.
+NEWSBOT_RETRY_AFTER_PAUSES_DOMAIN = True
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Requests and redirects to private, loopback, link-local and metadata addresses are refused;
+# list host names, addresses or CIDR networks here to allow some anyway (an intranet source).
+NEWSBOT_ALLOWED_PRIVATE_HOSTS: list[str] = []
+NEWSBOT_NETGUARD_ENABLED = True
+# Also refuse public-looking host names that resolve to a non-public address.
+NEWSBOT_NETGUARD_RESOLVE = True
+REDIRECT_MAX_TIMES = 10
+DOWNLOADER_MIDDLEWARES.update({
+    # Before OffsiteMiddleware (50): no connection is ever opened to a refused address.
+    "newsbot.middlewares.netguard.PrivateAddressMiddleware": 40,
+    "newsbot.resume.SkipDeliveredMiddleware": 45,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newsbot.middlewares.retry.BackoffRetryMiddleware": 550,
+    # After decompression (590) and before <meta> refresh (580) reads the text.
+    "newsbot.middlewares.charset.CharsetMiddleware": 585,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newsbot.middlewares.faults.CountingHttpCompressionMiddleware": 590,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "newsbot.middlewares.faults.CountingRedirectMiddleware": 600,
+    # Sees every raw status and download exception before retries act on them.
+    "newsbot.middlewares.faults.FaultStatsMiddleware": 940,
+})
+ITEM_PIPELINES.update({"newsbot.resume.SkipDeliveredPipeline": 990})
+# With JOBDIR: newsbot-delivered.txt makes a killed-and-restarted run lose and repeat nothing.
+EXTENSIONS = {**globals().get("EXTENSIONS", {}), "newsbot.resume.DeliveryLedger": 900}

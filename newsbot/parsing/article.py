@@ -22,6 +22,9 @@ from .text import clean_authors, clean_line, guess_language, join_paragraphs, no
 # Fields read from structured data / selectors, in item order.
 METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at", "section", "tags",
                    "image_url", "language", "canonical_url")
+# Fewer words than this from the generic extractor (and no selector or structured body) is a page
+# that is not an article.
+MIN_GENERIC_WORDS = 25
 # Elements whose text is never reader-visible content.
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "button"})
 # Elements that break a line: their text must not run into the next word.
@@ -55,6 +58,9 @@ class ParseResult:
     error: str | None = None
     # The section the page itself names (item.section falls back to the outlet's default).
     page_section: str | None = None
+    # Bad input met on the way, even when an item came out (json_ld/invalid, date_rejected, ...);
+    # the spider counts each as newsbot/fault/<name>.
+    faults: list[str] = field(default_factory=list)
 
 
 def _visible_text(element, parts: list[str]) -> None:
@@ -123,10 +129,11 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         return ParseResult(None, None, "empty or non-text response")
     structured = meta_fields(response.selector)
     # Embedded page state (Next.js, Arc Fusion) wins over meta tags; JSON-LD wins over both.
+    faults: list[str] = []
     embedded = embedded_fields(response.selector, profile.next_data_article)
     embedded_body = embedded.pop("body_paragraphs", [])
     structured.update(embedded)
-    structured.update(json_ld_fields(response.selector))
+    structured.update(json_ld_fields(response.selector, faults))
     link_canonical = response.xpath('//link[@rel="canonical"]/@href').get()
     if link_canonical:
         structured["canonical_url"] = link_canonical
@@ -181,8 +188,17 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
 
     title = clean_line(values.get("title"))
     body = join_paragraphs(paragraphs)
+    if body and body_source == "generic" and len(body.split()) < MIN_GENERIC_WORDS and \
+            not any(ord(c) > 0x2E7F for c in body[:200]):
+        # A sign-in form, an error page or a bare link list: the generic extractor returns its
+        # few words, but it is not an article. (CJK text has no spaces to count words by.)
+        return ParseResult(None, body_source, "not an article", faults=list(dict.fromkeys(faults)))
     if not title or not body:
-        return ParseResult(None, body_source, "no title" if not title else "no body")
+        return ParseResult(None, body_source, "no title" if not title else "no body",
+                           faults=list(dict.fromkeys(faults)))
+    dates = {name: iso_utc(values.get(name), profile.timezone) for name in ("published_at", "updated_at")}
+    if any(values.get(name) and dates[name] is None for name in dates):
+        faults.append("date_rejected")
 
     item = ArticleItem(
         url=response.url,
@@ -192,12 +208,13 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         title=title,
         standfirst=clean_line(values.get("standfirst")) or None,
         authors=clean_authors(values.get("authors") or []),
-        published_at=iso_utc(values.get("published_at"), profile.timezone),
-        updated_at=iso_utc(values.get("updated_at"), profile.timezone),
+        published_at=dates["published_at"],
+        updated_at=dates["updated_at"],
         language=normalize_language(values.get("language")) or profile.language or guess_language(body),
         body=body,
         tags=list(dict.fromkeys(clean_line(t) for t in values.get("tags") or [] if clean_line(t))),
         image_url=_absolute(response, values.get("image_url")),
         paywalled=paywalled,
     )
-    return ParseResult(item, body_source, page_section=clean_line(values.get("section")) or None)
+    return ParseResult(item, body_source, page_section=clean_line(values.get("section")) or None,
+                       faults=list(dict.fromkeys(faults)))

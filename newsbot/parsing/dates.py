@@ -58,7 +58,10 @@ def parse_datetime(value, default_tz: str | None = None, now: dt.datetime | None
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_zone(default_tz))
-    parsed = parsed.astimezone(dt.timezone.utc)
+    try:
+        parsed = parsed.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):
+        return None  # e.g. 0001-01-01 in a zone east of UTC: before the first representable instant
     now = now or dt.datetime.now(dt.timezone.utc)
     if parsed < EARLIEST or parsed > now + FUTURE_TOLERANCE:
         return None

@@ -11,10 +11,12 @@ logger = logging.getLogger(__name__)
 
 
 def _split(value: Any, separator: str) -> list[str]:
-    """trafilatura gives joined strings or lists depending on the field and version."""
+    """trafilatura gives authors and tags as one joined string or, in newer versions, a list."""
     if isinstance(value, str):
         value = value.split(separator)
-    return [v.strip() for v in value or [] if isinstance(v, str) and v.strip()]
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [v.strip() for v in value if isinstance(v, str) and v.strip()]
 
 
 def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:

@@ -40,33 +40,42 @@ def _types(obj: dict) -> set[str]:
     return set()
 
 
-def _walk(node: Any, depth: int = 0) -> Iterator[dict]:
+def _walk(node: Any, depth: int = 0, problems: list[str] | None = None) -> Iterator[dict]:
     if depth > MAX_DEPTH:
+        if problems is not None:
+            problems.append("json_ld/too_deep")
         return
     if isinstance(node, list):
         for child in node:
-            yield from _walk(child, depth + 1)
+            yield from _walk(child, depth + 1, problems)
     elif isinstance(node, dict):
         yield node
         graph = node.get("@graph")
         if graph is not None:
-            yield from _walk(graph, depth + 1)
+            yield from _walk(graph, depth + 1, problems)
 
 
-def json_ld_objects(sel: Selector) -> list[dict]:
-    """All top-level JSON-LD objects of the page (flattening lists and @graph)."""
+def json_ld_objects(sel: Selector, problems: list[str] | None = None) -> list[dict]:
+    """All top-level JSON-LD objects of the page (flattening lists and @graph).
+
+    Blocks that are skipped are named in `problems` (when given): json_ld/oversized,
+    json_ld/invalid, json_ld/too_deep.
+    """
     objects: list[dict] = []
+    problems = problems if problems is not None else []
     for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
         if len(raw) > MAX_JSON_LD_BYTES:
             logger.debug("skipping oversized JSON-LD block (%d bytes)", len(raw))
+            problems.append("json_ld/oversized")
             continue
         raw = raw.strip().removeprefix("<!--").removesuffix("-->").strip().rstrip(";")
         try:
             data = json.loads(raw, strict=False)
         except (ValueError, RecursionError):
             logger.debug("skipping invalid JSON-LD block")
+            problems.append("json_ld/invalid")
             continue
-        objects.extend(_walk(data))
+        objects.extend(_walk(data, 0, problems))
     return objects
 
 
@@ -148,8 +157,8 @@ def _live_blog_body(updates: Any) -> str | None:
     return "\n".join(paragraphs) or None
 
 
-def json_ld_fields(sel: Selector) -> dict[str, Any]:
-    obj = find_article_object(json_ld_objects(sel))
+def json_ld_fields(sel: Selector, problems: list[str] | None = None) -> dict[str, Any]:
+    obj = find_article_object(json_ld_objects(sel, problems))
     if obj is None:
         return {}
     fields: dict[str, Any] = {

@@ -197,6 +197,8 @@ class PoliticsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         result = self.build_article(response)
+        for fault in getattr(result, "faults", ()):
+            self._stat(f"fault/{fault}")
         if result.item is None:
             self.logger.warning("no article at %s: %s", response.url, result.error)
             self._stat(f"article/failed/{(result.error or 'unknown').replace(' ', '_')}")

@@ -1,0 +1,50 @@
+"""The spider of the fault crawls: a generic outlet on the fault site (tests/faultsite.py).
+
+Run with `scrapy runspider tests/faultspider.py -a site=http://127.0.0.1:PORT -a stats_file=...`;
+`-a jobs=1` crawls only the crash-safety job listing.
+"""
+
+from __future__ import annotations
+
+import json
+
+from newsbot.spiders.base import PoliticsSpider
+
+
+class FaultSpider(PoliticsSpider):
+    name = "faultsite"
+    outlet = "faultsite"
+    # No allowed_domains: Scrapy's offsite filter would then refuse redirects to other hosts before
+    # newsbot's private-address guard is reached, and the guard is what these tests prove.
+    article_url_pattern = r"/a/"
+    selectors = {"title": "article h1", "body": "article p"}
+
+    def __init__(self, site: str, stats_file: str | None = None, jobs: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.stats_file = stats_file
+        if jobs:
+            self.section_urls = [f"{site}/jobs/section"]
+            self.feed_urls, self.sitemap_urls = [], []
+        else:
+            self.section_urls = [f"{site}/section"]
+            self.feed_urls = [f"{site}/feed/good.xml", f"{site}/feed/billion-laughs.xml", f"{site}/feed/xxe.xml"]
+            self.sitemap_urls = [f"{site}/sitemap/billion-laughs.xml", f"{site}/sitemap/xxe.xml"]
+
+    def article_request(self, url: str, **meta):
+        request = super().article_request(url, **meta)
+        if url.endswith("/a/slow"):
+            # A short timeout for the slow route only (Scrapy's per-request form of
+            # DOWNLOAD_TIMEOUT), so the rest of the crawl keeps a margin on a loaded machine.
+            request.meta["download_timeout"] = 1.5
+        return request
+
+    @classmethod
+    def handles_url(cls, url: str) -> bool:
+        return url.startswith("http://127.0.0.1:")
+
+    def closed(self, reason: str) -> None:
+        if self.stats_file:
+            stats = {k: v for k, v in self.crawler.stats.get_stats().items() if isinstance(v, (int, float, str))}
+            stats["finish_reason"] = reason
+            with open(self.stats_file, "w", encoding="utf-8") as f:
+                json.dump(stats, f, indent=1, sort_keys=True)
