@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 COMMON = ["-s", "LOG_LEVEL=WARNING", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
           "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
-          "-s", "NEWSBOT_MAX_LISTING_PAGES=100000", "-s", "TELNETCONSOLE_ENABLED=False"]
+          "-s", "NEWSBOT_MAX_LISTING_PAGES=100000", "-s", "TELNETCONSOLE_ENABLED=False",
+          "-s", "NEWSBOT_ALLOWED_PRIVATE_HOSTS=127.0.0.1"]
 
 
 def rss_mb() -> float:

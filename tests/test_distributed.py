@@ -15,8 +15,8 @@ from .helpers import read_jsonl, run_scrapy
 from .services import politics_site, redis_server
 
 ARTICLES = 240
-FLEET = ["-s", "SPIDER_MODULES=benchmarks.spiders", "-s", "NEWSBOT_DISTRIBUTED=1",
-         "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.02", "-s", "CONCURRENT_REQUESTS=2",
+FLEET = ["-s", "SPIDER_MODULES=benchmarks.spiders", "-s", "NEWSBOT_DISTRIBUTED=1", "-s", "NEWSBOT_ALLOWED_PRIVATE_HOSTS=127.0.0.1",
+         "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0.05", "-s", "CONCURRENT_REQUESTS=2",
          "-s", "NEWSBOT_FLEET_IDLE_SECONDS=2", "-s", "NEWSBOT_MAX_LISTING_PAGES=1000", "-s", "LOG_LEVEL=INFO"]
 
 pytestmark = pytest.mark.slow

@@ -102,7 +102,11 @@ def _select(response: TextResponse, css: str, name: str) -> Any:
 def _absolute(response: TextResponse, url: Any) -> str | None:
     if not isinstance(url, str) or not url.strip():
         return None
-    absolute = response.urljoin(url.strip())
+    # Browsers drop tabs and newlines inside a URL; any other space or control character left
+    # means the markup is broken, and a broken URL is worse than none.
+    absolute = response.urljoin(url.strip().replace("\t", "").replace("\n", "").replace("\r", ""))
+    if any(c.isspace() or ord(c) < 0x20 for c in absolute):
+        return None
     return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
@@ -113,11 +117,13 @@ _IMAGE_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "src")
 def _lazy_image(response: TextResponse) -> str | None:
     """The first real (not placeholder) image of the article element, lazy-loaded or not."""
     for img in response.css("article img, main img")[:20]:
+        # lxml's attribute map, not parsel's .attrib: that one raises on broken attribute names.
+        attributes = img.root.attrib if hasattr(img.root, "attrib") else {}
         for attribute in _IMAGE_ATTRIBUTES:
-            value = (img.attrib.get(attribute) or "").strip()
+            value = (attributes.get(attribute) or "").strip()
             if value and not value.startswith("data:"):
                 return _absolute(response, value)
-        srcset = (img.attrib.get("data-srcset") or img.attrib.get("srcset") or "").strip()
+        srcset = (attributes.get("data-srcset") or attributes.get("srcset") or "").strip()
         if srcset:
             return _absolute(response, srcset.split(",")[0].split()[0])
     return None
