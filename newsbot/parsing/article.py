@@ -16,6 +16,7 @@ from scrapy.http import TextResponse
 from ..items import ArticleItem
 from .dates import iso_utc
 from .generic import generic_fields
+from .paywall import page_says_paywalled, text_says_paywalled
 from .structured import json_ld_fields, meta_fields
 from .text import clean_authors, clean_line, join_paragraphs, normalize_language, paragraphs_of
 
@@ -94,7 +95,7 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         if not values.get(name) and name in profile.selectors:
             values[name] = _select(response, profile.selectors[name], name)
 
-    paywalled = bool(structured.get("paywalled")) or any(response.css(m) for m in profile.paywall_markers)
+    paywalled = page_says_paywalled(response.selector, structured, profile.paywall_markers, profile.language)
 
     # Body: the outlet's container, then JSON-LD articleBody, then the generic extractor.
     paragraphs: list[str] = []
@@ -137,6 +138,6 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         body=body,
         tags=list(dict.fromkeys(clean_line(t) for t in values.get("tags") or [] if clean_line(t))),
         image_url=_absolute(response, values.get("image_url")),
-        paywalled=paywalled,
+        paywalled=paywalled or text_says_paywalled(paragraphs, profile.language),
     )
     return ParseResult(item, body_source)

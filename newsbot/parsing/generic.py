@@ -10,6 +10,12 @@ from .text import paragraphs_of
 logger = logging.getLogger(__name__)
 
 
+def _list(value: Any, separator: str) -> list[str]:
+    """trafilatura gives some fields as "a; b" strings and others (2.x tags) as lists."""
+    parts = value if isinstance(value, list) else str(value or "").split(separator)
+    return [p.strip() for p in parts if isinstance(p, str) and p.strip()]
+
+
 def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
     """Body and metadata as trafilatura sees them; {} when it finds no main text."""
     import trafilatura  # imported lazily: it is heavy and most pages never need it
@@ -27,10 +33,10 @@ def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "title": doc.get("title"),
         "standfirst": doc.get("description"),
-        "authors": [a.strip() for a in (doc.get("author") or "").split(";") if a.strip()],
+        "authors": _list(doc.get("author"), ";"),
         "published_at": doc.get("date"),
         "image_url": doc.get("image"),
-        "tags": [t.strip() for t in (doc.get("tags") or "").split(",") if t.strip()],
+        "tags": _list(doc.get("tags"), ","),
         "language": doc.get("language"),
     }
     paragraphs = paragraphs_of(doc.get("text"))
