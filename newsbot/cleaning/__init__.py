@@ -11,6 +11,7 @@ Pack format (version 2):
         "max_chars": 80,              # only paragraphs up to this length (default 200)
         "opens_list": false,          # true: a heading after which headline-like lines are junk
         "patterns": ["share( this)?"],# each must match the WHOLE paragraph (re.fullmatch, ignore case)
+        "needs": ["share"],           # optional prefilter: skip unless one substring occurs (speed)
         "examples": ["Share this"],   # paragraphs the rule removes (checked by the tests)
         "keep": ["We share this."]}   # paragraphs it must not remove (checked by the tests)
     ]}
@@ -63,6 +64,7 @@ class Rule:
     opens_list: bool = False
     examples: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()  # lower-case substrings one of which the paragraph must contain
     pack: str = ""
 
 
@@ -89,7 +91,7 @@ def _parse_pack(text: str, origin: str) -> tuple[Rule, ...]:
         rules.append(Rule(
             name=name, patterns=tuple(patterns), max_chars=int(raw.get("max_chars", DEFAULT_MAX_CHARS)),
             opens_list=bool(raw.get("opens_list", False)), examples=tuple(raw.get("examples", ())),
-            keep=tuple(raw.get("keep", ())), pack=origin,
+            keep=tuple(raw.get("keep", ())), needs=tuple(n.lower() for n in raw.get("needs", ())), pack=origin,
         ))
     return tuple(rules)
 
@@ -129,19 +131,22 @@ def available_packs() -> dict[str, tuple[Rule, ...]]:
 @dataclass(frozen=True)
 class _Bucket:
     max_chars: int
+    needs: re.Pattern[str] | None  # searched in the lower-cased paragraph before the rules run
     regex: re.Pattern[str]
     rules: tuple[Rule, ...]  # group "r<i>" of `regex` is rules[i]
 
 
 def _buckets(rules: Sequence[Rule]) -> tuple[_Bucket, ...]:
-    by_cap: dict[int, list[Rule]] = {}
+    """Rules grouped by (length cap, keyword prefilter), each group compiled into one alternation."""
+    groups: dict[tuple[int, tuple[str, ...]], list[Rule]] = {}
     for rule in rules:
-        by_cap.setdefault(rule.max_chars, []).append(rule)
+        groups.setdefault((rule.max_chars, rule.needs), []).append(rule)
     buckets = []
-    for cap in sorted(by_cap):
-        members = tuple(by_cap[cap])
+    for (cap, needs) in sorted(groups):
+        members = tuple(groups[(cap, needs)])
         alternation = "|".join(f"(?P<r{i}>(?:{'|'.join(r.patterns)}))" for i, r in enumerate(members))
-        buckets.append(_Bucket(cap, re.compile(alternation, _FLAGS), members))
+        prefilter = re.compile("|".join(map(re.escape, needs))) if needs else None
+        buckets.append(_Bucket(cap, prefilter, re.compile(alternation, _FLAGS), members))
     return tuple(buckets)
 
 
@@ -156,7 +161,11 @@ def _word_count(text: str) -> int:
 
 def is_prose(paragraph: str) -> bool:
     """A real sentence: enough words and sentence punctuation (not a label, heading or link)."""
-    return _word_count(paragraph) >= _PROSE_WORDS and bool(_SENTENCE_END.search(paragraph))
+    if not _SENTENCE_END.search(paragraph):
+        return False
+    if paragraph.count(" ") >= 2 * _PROSE_WORDS:  # plainly long enough: skip counting
+        return True
+    return _word_count(paragraph) >= _PROSE_WORDS
 
 
 @dataclass
@@ -195,9 +204,14 @@ class TextCleaner:
     def match(self, paragraph: str) -> Rule | None:
         """The pack rule that says `paragraph` is template, or None."""
         length = len(paragraph)
+        lowered = None
         for bucket in self._buckets:
             if length > bucket.max_chars:
                 continue
+            if bucket.needs is not None:
+                lowered = paragraph.lower() if lowered is None else lowered
+                if not bucket.needs.search(lowered):
+                    continue
             found = bucket.regex.fullmatch(paragraph)
             if found:
                 return bucket.rules[int(found.lastgroup[1:])]
@@ -209,7 +223,9 @@ class TextCleaner:
         if regex is None:
             members = [r for r in self.rules if r.name == name]
             regex = self._by_name[name] = _buckets(members)
-        return any(len(paragraph) <= b.max_chars and b.regex.fullmatch(paragraph) for b in regex)
+        lowered = paragraph.lower()
+        return any(len(paragraph) <= b.max_chars and (b.needs is None or b.needs.search(lowered))
+                   and b.regex.fullmatch(paragraph) for b in regex)
 
     def clean(self, paragraphs: Sequence[str], *, title: str | None = None, standfirst: str | None = None,
               authors: Iterable[str] = (), section: str | None = None, tags: Iterable[str] = (),
