@@ -15,6 +15,7 @@ SEED_FALLBACK = Path(__file__).parent / "fixtures" / "cleaning" / "seed.txt"
 
 
 LEAD = "The cabinet approved the bill on Tuesday after a long debate in the lower house of parliament."
+TAIL = "Opposition parties said they would challenge the law in the Supreme Court before the summer recess."
 
 
 def _pack_cases():
@@ -31,12 +32,13 @@ def _pack_cases():
 @pytest.mark.parametrize("outlet, language, rule_name, text, is_junk", list(_pack_cases()))
 def test_every_rule_removes_its_examples_and_keeps_its_counter_examples(outlet, language, rule_name, text, is_junk):
     cleaner = TextCleaner.for_outlet(outlet, language)
-    # After a sentence of the article, as junk appears in a body (a leading short line is a label).
-    kept, removed = cleaner.clean([LEAD, text])
+    # Between sentences of the article, as junk appears in a body (short lines before the first or
+    # after the last sentence are labels, whatever their words).
+    kept, removed = cleaner.clean([LEAD, text, TAIL])
     if is_junk:
-        assert kept == [LEAD] and removed, f"{rule_name} should remove {text!r}"
+        assert kept == [LEAD, TAIL] and removed, f"{rule_name} should remove {text!r}"
     else:
-        assert kept == [LEAD, text], f"{text!r} was removed by {dict(removed)}"
+        assert kept == [LEAD, text, TAIL], f"{text!r} was removed by {dict(removed)}"
 
 
 def test_every_pack_is_versioned_data_with_examples_for_each_rule():

@@ -232,7 +232,7 @@ class TextCleaner:
               ) -> tuple[list[str], Counter[str]]:
         """The paragraphs that are article text, and how many each rule removed."""
         context = Context(title, standfirst, tuple(authors), section, tuple(tags))
-        repeats = {_fold(x) for x in (title, standfirst) if x}
+        repeats = {_fold(x) for x in (title, standfirst, _SITE_SUFFIX.sub("", title or "")) if x}
         author_names = [_fold(a) for a in context.authors if a and len(a) > 2]
         kept: list[str] = []
         removed: Counter[str] = Counter()
@@ -254,6 +254,8 @@ class TextCleaner:
                 reason = "list_block"
             elif folded in context.labels or (not prose_started and _is_label(paragraph)):
                 reason = "label"
+            elif not prose_started and len(paragraph) <= 100 and _DATE.search(paragraph) and not is_prose(paragraph):
+                reason = "dateline"
             elif author_names and _is_byline(folded, author_names):
                 reason = "byline"
             if reason is None:
@@ -264,12 +266,25 @@ class TextCleaner:
                     seen.add(folded)
             else:
                 removed[reason] += 1
+        # After the last sentence of the article: short labels are the page's footer, not the article.
+        while len(kept) > 1 and _is_label(kept[-1]) and not _SENTENCE_END.search(kept[-1]) and prose_started:
+            kept.pop()
+            removed["label"] += 1
         return kept, removed
 
 
 # A section / location label before the article starts: one to three words, no punctuation of a
 # sentence ("Politics", "| Japan", "World news").
 _LABEL = re.compile(r"[|/>»•·]?\s*[\w&'’-]+(?:\s+[\w&'’-]+){0,2}", re.UNICODE)
+
+
+# " | Site name" / " - Site name" after a headline in <title> and og:title.
+_SITE_SUFFIX = re.compile(r"\s+[|–—-]\s+[^|–—-]{1,60}$")
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# A calendar date somewhere in a line (for meta lines before the article: "| Topic | May 2, 2024 |").
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\b|\d{4}年\d{1,2}月\d{1,2}日", re.IGNORECASE)
 
 
 def _is_label(paragraph: str) -> bool:
