@@ -50,6 +50,7 @@ _PROSE_WORDS = 12
 _WORD = re.compile(r"\w+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LIST_LINE_MAX = 160
+_MAX_LIST_HEADINGS = 3
 
 
 class RulePackError(ValueError):
@@ -239,13 +240,16 @@ class TextCleaner:
         seen: set[str] = set()
         in_list = False       # inside a list opened by a "Related"/paywall heading
         prose_started = False
-        for paragraph in paragraphs:
+        matches = [self.match(p) for p in paragraphs]
+        # A "Read more" after every item of a list is a link label, not a heading that opens a list.
+        headings = Counter(_fold(p) for p, m in zip(paragraphs, matches) if m is not None and m.opens_list)
+        item_labels = {text for text, count in headings.items() if count >= _MAX_LIST_HEADINGS}
+        for paragraph, rule in zip(paragraphs, matches):
             folded = _fold(paragraph)
             reason = None
-            rule = self.match(paragraph)
             if rule is not None:
                 reason = rule.name
-                in_list = rule.opens_list or (in_list and not is_prose(paragraph))
+                in_list = (rule.opens_list and folded not in item_labels) or (in_list and not is_prose(paragraph))
             elif folded in seen:
                 reason = "repeated"
             elif folded in repeats:
