@@ -51,6 +51,25 @@ def _metadata_selector(tree: Any) -> Selector:
     return Selector(root=small, type="html")
 
 
+# The page's paragraphs outside navigation and page furniture.
+_PARAGRAPHS = ("(.//p)[not(ancestor::nav or ancestor::footer or ancestor::header or ancestor::aside"
+               " or ancestor::form or ancestor::li or ancestor::blockquote or ancestor::script or ancestor::style"
+               " or ancestor::noscript)]")
+# trafilatura sometimes settles on one small block (a teaser box, a sidebar) of a page whose
+# paragraphs are mostly elsewhere; with fewer words than this share of the page's paragraphs its
+# result is not trusted and the page's paragraphs are the body (then cleaned like any other body).
+MIN_SHARE_OF_PAGE_PARAGRAPHS = 0.5
+
+
+def _page_paragraphs(tree: Any) -> list[str]:
+    roots = tree.xpath("//article") or tree.xpath("//main") or tree.xpath("//body") or [tree]
+    return [t for t in (clean_line(el.text_content()) for el in roots[0].xpath(_PARAGRAPHS)) if t]
+
+
+def _words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
 def _fallback_title(sel: Selector) -> str | None:
     for xpath in ("//h1", "//title"):
         text = clean_line(" ".join(sel.xpath(f"{xpath}[1]//text()").getall()))
@@ -92,7 +111,10 @@ def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
     fields.pop("body", None)  # articleBody is parse_article's own path; here the body is trafilatura's
     if not fields.get("title"):
         fields["title"] = _fallback_title(Selector(root=tree, type="html"))
+    page_paragraphs = _page_paragraphs(tree)  # before trafilatura, which prunes the tree it is given
     paragraphs = generic_body(tree, url)
+    if _words(paragraphs) < MIN_SHARE_OF_PAGE_PARAGRAPHS * _words(page_paragraphs):
+        paragraphs = page_paragraphs
     if paragraphs:
         fields["body_paragraphs"] = paragraphs
     return {k: v for k, v in fields.items() if v not in (None, "", [])}
