@@ -50,4 +50,5 @@ def test_page_paragraphs_replace_a_result_with_under_half_of_their_words(monkeyp
 def test_empty_or_broken_pages_give_nothing_and_do_not_raise():
     assert generic_fields("") == {}
     assert "body_paragraphs" not in generic_fields("<<<>>>\x00")
-    assert "body_paragraphs" not in generic_fields("<html><body><nav><p>Home</p></nav></body></html>")
+    nav_only = generic_fields("<html><body><nav><p>Home</p></nav></body></html>")
+    assert TextCleaner.for_outlet(None, "en").clean(nav_only.get("body_paragraphs", []))[0] == []
