@@ -135,8 +135,10 @@ def newsbot_generic(html: str, url: str | None) -> str:
 
     fields = generic_fields(html, url)
     paragraphs = fields.get("body_paragraphs") or []
+    # The same context the CleanBody pipeline gives the cleaner for an item of this page.
     kept, _ = TextCleaner.for_outlet(None, fields.get("language")).clean(
-        paragraphs, title=fields.get("title"), authors=fields.get("authors") or ())
+        paragraphs, title=fields.get("title"), standfirst=fields.get("standfirst"),
+        authors=fields.get("authors") or (), section=fields.get("section"), tags=fields.get("tags") or ())
     return "\n".join(kept)
 
 

@@ -205,3 +205,11 @@ def test_cleaning_a_long_body_is_fast_enough_to_stay_linear():
     kept, _ = TextCleaner.for_outlet(None, "en").clean(body)
     assert time.process_time() - started < 5
     assert len(kept) >= 2000
+
+
+def test_headline_restating_the_title_before_the_article_is_removed():
+    body = ["The Ten Best Tech Conferences to Attend in 2026", LEAD, "Best tech conferences of 2026 ranked"]
+    kept, removed = TextCleaner.for_outlet(None, "en").clean(body, title="Top Ten Tech Conferences 2026 | Example")
+    # Only before the article starts: the same words later are the article's own heading.
+    assert kept == [LEAD, "Best tech conferences of 2026 ranked"]
+    assert removed == {"title_repeat": 1}

@@ -234,6 +234,7 @@ class TextCleaner:
         """The paragraphs that are article text, and how many each rule removed."""
         context = Context(title, standfirst, tuple(authors), section, tuple(tags))
         repeats = {_fold(x) for x in (title, standfirst, _SITE_SUFFIX.sub("", title or "")) if x}
+        title_words = set(_WORD.findall(_SITE_SUFFIX.sub("", title or "").casefold()))
         author_names = [_fold(a) for a in context.authors if a and len(a) > 2]
         kept: list[str] = []
         removed: Counter[str] = Counter()
@@ -252,7 +253,7 @@ class TextCleaner:
                 in_list = (rule.opens_list and folded not in item_labels) or (in_list and not is_prose(paragraph))
             elif folded in seen:
                 reason = "repeated"
-            elif folded in repeats:
+            elif folded in repeats or (not prose_started and _restates(folded, title_words)):
                 reason = "title_repeat"
             elif in_list and len(paragraph) <= _LIST_LINE_MAX and not is_prose(paragraph):
                 reason = "list_block"
@@ -289,6 +290,15 @@ _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH}\s+\d{{4}}"
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{4})\b|\d{4}年\d{1,2}月\d{1,2}日", re.IGNORECASE)
+
+
+def _restates(folded: str, title_words: set[str]) -> bool:
+    """A headline before the article that restates the title in other words ("Top Ten X 2026" /
+    "The Ten Best X to Attend in 2026"): most title words, little else, no sentence."""
+    if len(title_words) < 3 or _SENTENCE_END.search(folded):
+        return False
+    words = set(_WORD.findall(folded))
+    return len(words) <= 2 * len(title_words) and len(words & title_words) >= 0.75 * len(title_words)
 
 
 def _is_label(paragraph: str) -> bool:
