@@ -213,3 +213,11 @@ def test_headline_restating_the_title_before_the_article_is_removed():
     # Only before the article starts: the same words later are the article's own heading.
     assert kept == [LEAD, "Best tech conferences of 2026 ranked"]
     assert removed == {"title_repeat": 1}
+
+
+def test_japanese_sentences_without_a_full_stop_are_not_labels():
+    body = ["政治", "岸田文雄首相は1日、首相官邸で記者会見し、衆院を解散する意向を表明した。",
+            "与党は過半数の維持を目指すが野党は共闘を模索している"]
+    kept, removed = TextCleaner.for_outlet(None, "ja").clean(body)
+    assert kept == body[1:]
+    assert removed == {"label": 1}

@@ -34,7 +34,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -169,21 +169,6 @@ def is_prose(paragraph: str) -> bool:
     return _word_count(paragraph) >= _PROSE_WORDS
 
 
-@dataclass
-class Context:
-    """What the item says about itself, so its repetition inside the body can be recognised."""
-
-    title: str | None = None
-    standfirst: str | None = None
-    authors: Iterable[str] = ()
-    section: str | None = None
-    tags: Iterable[str] = ()
-    labels: set[str] = field(init=False, default_factory=set)
-
-    def __post_init__(self) -> None:
-        self.labels = {_fold(x) for x in (self.section, *self.tags) if x}
-
-
 _BYLINE = re.compile(
     r"(?:(?:by|written by|posted by|words by|story by|reporting by|text by|von|par|por)\s*:?\s+)?"
     r"(?P<rest>.+)", re.IGNORECASE | re.DOTALL)
@@ -232,10 +217,10 @@ class TextCleaner:
               authors: Iterable[str] = (), section: str | None = None, tags: Iterable[str] = (),
               ) -> tuple[list[str], Counter[str]]:
         """The paragraphs that are article text, and how many each rule removed."""
-        context = Context(title, standfirst, tuple(authors), section, tuple(tags))
+        labels = {_fold(x) for x in (section, *tags) if x}
         repeats = {_fold(x) for x in (title, standfirst, _SITE_SUFFIX.sub("", title or "")) if x}
         title_words = set(_WORD.findall(_SITE_SUFFIX.sub("", title or "").casefold()))
-        author_names = [_fold(a) for a in context.authors if a and len(a) > 2]
+        author_names = [_fold(a) for a in authors if a and len(a) > 2]
         kept: list[str] = []
         removed: Counter[str] = Counter()
         seen: set[str] = set()
@@ -257,7 +242,7 @@ class TextCleaner:
                 reason = "title_repeat"
             elif in_list and len(paragraph) <= _LIST_LINE_MAX and not is_prose(paragraph):
                 reason = "list_block"
-            elif folded in context.labels or (not prose_started and _is_label(paragraph)):
+            elif folded in labels or (not prose_started and _is_label(paragraph)):
                 reason = "label"
             elif not prose_started and len(paragraph) <= 100 and _DATE.search(paragraph) and not is_prose(paragraph):
                 reason = "dateline"
@@ -301,7 +286,12 @@ def _restates(folded: str, title_words: set[str]) -> bool:
     return len(words) <= 2 * len(title_words) and len(words & title_words) >= 0.75 * len(title_words)
 
 
+_CJK_LABEL_MAX = 8  # CJK text has no spaces to count words by: a label is a few characters
+
+
 def _is_label(paragraph: str) -> bool:
+    if _CJK.search(paragraph):
+        return len(paragraph) <= _CJK_LABEL_MAX and not _SENTENCE_END.search(paragraph)
     return len(paragraph) <= 40 and bool(_LABEL.fullmatch(paragraph)) and not paragraph[-1:].isdigit()
 
 
