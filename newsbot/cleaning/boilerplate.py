@@ -61,6 +61,7 @@ class SQLiteBoilerplateStore:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # counters: losing the last commit on power loss is harmless
         self.db.executescript("""
             CREATE TABLE IF NOT EXISTS boilerplate_paragraphs (
                 outlet TEXT NOT NULL, fingerprint TEXT NOT NULL, articles INTEGER NOT NULL,
