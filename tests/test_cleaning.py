@@ -221,3 +221,15 @@ def test_japanese_sentences_without_a_full_stop_are_not_labels():
     kept, removed = TextCleaner.for_outlet(None, "ja").clean(body)
     assert kept == body[1:]
     assert removed == {"label": 1}
+
+
+def test_every_outlet_pack_belongs_to_a_spider():
+    # A pack named after no spider's outlet would silently never apply (a typo in the file name).
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    loader = SpiderLoader.from_settings(get_project_settings())
+    outlets = {getattr(loader.load(name), "outlet", "") or name for name in loader.list()}
+    for pack in available_packs():
+        if pack.startswith("spiders/"):
+            assert pack.removeprefix("spiders/").removesuffix(".rules.json") in outlets, pack
