@@ -52,3 +52,17 @@ def test_empty_or_broken_pages_give_nothing_and_do_not_raise():
     assert "body_paragraphs" not in generic_fields("<<<>>>\x00")
     nav_only = generic_fields("<html><body><nav><p>Home</p></nav></body></html>")
     assert TextCleaner.for_outlet(None, "en").clean(nav_only.get("body_paragraphs", []))[0] == []
+
+
+def test_page_paragraphs_replace_an_undivided_block(monkeypatch):
+    html = _page("<header class='article-wrapper'><article>" + "".join(f"<p>{s}</p>" for s in SENTENCES * 4)
+                 + "</article></header>")
+    # trafilatura's last resort: the page's whole text as one block, nothing to clean paragraph-wise.
+    monkeypatch.setattr(generic, "generic_body", lambda tree, url=None: [" ".join(SENTENCES * 4 + ["Home Share"])])
+    assert generic_fields(html)["body_paragraphs"] == SENTENCES * 4
+
+
+def test_page_paragraphs_skip_navigation_inside_the_article():
+    html = _page("<article><nav><p>Home / Politics</p></nav>" + "".join(f"<p>{s}</p>" for s in SENTENCES)
+                 + "<aside><p>Most read: something else entirely</p></aside></article>")
+    assert generic._page_paragraphs(generic._parse(html)) == SENTENCES

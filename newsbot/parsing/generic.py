@@ -51,10 +51,10 @@ def _metadata_selector(tree: Any) -> Selector:
     return Selector(root=small, type="html")
 
 
-# The page's paragraphs outside navigation and page furniture.
-_PARAGRAPHS = ("(.//p)[not(ancestor::nav or ancestor::footer or ancestor::header or ancestor::aside"
-               " or ancestor::form or ancestor::li or ancestor::blockquote or ancestor::script or ancestor::style"
-               " or ancestor::noscript)]")
+# The page's paragraphs outside navigation and page furniture (between the paragraph and the
+# article root: some sites wrap the whole article in a <header>, which must not exclude it).
+_FURNITURE = frozenset({"nav", "footer", "header", "aside", "form", "li", "blockquote", "script", "style",
+                        "noscript", "template"})
 # trafilatura sometimes settles on one small block (a teaser box, a sidebar) of a page whose
 # paragraphs are mostly elsewhere; with fewer words than this share of the page's paragraphs its
 # result is not trusted and the page's paragraphs are the body (then cleaned like any other body).
@@ -63,11 +63,30 @@ MIN_SHARE_OF_PAGE_PARAGRAPHS = 0.5
 
 def _page_paragraphs(tree: Any) -> list[str]:
     roots = tree.xpath("//article") or tree.xpath("//main") or tree.xpath("//body") or [tree]
-    return [t for t in (clean_line(el.text_content()) for el in roots[0].xpath(_PARAGRAPHS)) if t]
+    root = roots[0]
+    paragraphs = []
+    for p in root.iter("p"):
+        ancestor = p.getparent()
+        while ancestor is not None and ancestor is not root and ancestor.tag not in _FURNITURE:
+            ancestor = ancestor.getparent()
+        if ancestor is root or ancestor is None:
+            text = clean_line(p.text_content())
+            if text:
+                paragraphs.append(text)
+    return paragraphs
 
 
 def _words(paragraphs: list[str]) -> int:
     return sum(len(p.split()) for p in paragraphs)
+
+
+def _undivided(paragraphs: list[str], page_paragraphs: list[str]) -> bool:
+    """trafilatura's last resort is the page's whole text as one or two blocks: no paragraph
+    structure, so nothing can be cleaned. The page's own paragraphs, when there are enough of them
+    with at least half the words, are the better body."""
+    words = _words(paragraphs)
+    return (len(paragraphs) <= 2 and words > 300 and len(page_paragraphs) >= 5
+            and _words(page_paragraphs) >= MIN_SHARE_OF_PAGE_PARAGRAPHS * words)
 
 
 def _fallback_title(sel: Selector) -> str | None:
@@ -113,7 +132,8 @@ def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
         fields["title"] = _fallback_title(Selector(root=tree, type="html"))
     page_paragraphs = _page_paragraphs(tree)  # before trafilatura, which prunes the tree it is given
     paragraphs = generic_body(tree, url)
-    if _words(paragraphs) < MIN_SHARE_OF_PAGE_PARAGRAPHS * _words(page_paragraphs):
+    if _words(paragraphs) < MIN_SHARE_OF_PAGE_PARAGRAPHS * _words(page_paragraphs) or \
+            _undivided(paragraphs, page_paragraphs):
         paragraphs = page_paragraphs
     if paragraphs:
         fields["body_paragraphs"] = paragraphs
