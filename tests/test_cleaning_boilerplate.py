@@ -15,6 +15,7 @@ from newsbot.cleaning.boilerplate import (
     BoilerplateLearner,
     RedisBoilerplateStore,
     SQLiteBoilerplateStore,
+    fingerprint,
     open_boilerplate_store,
     state_url,
 )
@@ -83,11 +84,10 @@ def test_sqlite_store_persists_across_runs_and_keeps_its_own_tables(tmp_path):
 def test_sightings_that_never_became_template_are_forgotten_after_the_window(tmp_path):
     store = SQLiteBoilerplateStore(tmp_path / "state.sqlite")
     BoilerplateLearner(store, min_articles=3, window_days=1).observe("example", "https://e/1", _article(1), now=0.0)
-    assert store.counts("example", [__import__("newsbot.cleaning.boilerplate", fromlist=["x"]).fingerprint(TEMPLATE)])
+    assert store.counts("example", [fingerprint(TEMPLATE)]) == {fingerprint(TEMPLATE): 1}
     later = BoilerplateLearner(store, min_articles=3, window_days=1)
     later.observe("example", "https://e/2", _article(2), now=3 * 86400.0)
     # Only article 2's sighting remains: article 1's was pruned, so the template is at 1, not 2.
-    from newsbot.cleaning.boilerplate import fingerprint
     assert store.counts("example", [fingerprint(TEMPLATE)]) == {fingerprint(TEMPLATE): 1}
     store.close()
 
