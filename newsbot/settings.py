@@ -40,6 +40,12 @@ NEWSBOT_DISTRIBUTED = False
 NEWSBOT_FLEET_IDLE_SECONDS = 10
 # Listing pages followed per section URL (page 1 included).
 NEWSBOT_MAX_LISTING_PAGES = 5
+# Learned boilerplate (newsbot/cleaning/boilerplate.py): a paragraph found in this many articles of
+# one outlet is template; counts persist in the NEWSBOT_STATE store (default
+# sqlite:///<NEWSBOT_HOME>/state.sqlite) and are forgotten after the window if never confirmed.
+NEWSBOT_BOILERPLATE_ENABLED = True
+NEWSBOT_BOILERPLATE_MIN_ARTICLES = 4
+NEWSBOT_BOILERPLATE_WINDOW_DAYS = 30
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
@@ -50,6 +56,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "newsbot.pipelines.normalize.NormalizePipeline": 100,
     "newsbot.pipelines.clean.CleanBodyPipeline": 200,
+    "newsbot.pipelines.clean.LearnedBoilerplatePipeline": 210,
     "newsbot.pipelines.finalize.FinalizePipeline": 800,
     "newsbot.pipelines.validate.ValidatePipeline": 900,
 }

@@ -16,6 +16,7 @@ from scrapy.http import TextResponse
 from ..items import ArticleItem
 from .dates import iso_utc
 from .generic import generic_fields
+from .paywall import page_says_paywalled, text_says_paywalled
 from .structured import embedded_fields, json_ld_fields, meta_fields
 from .text import clean_authors, clean_line, guess_language, join_paragraphs, normalize_language, paragraphs_of
 
@@ -153,7 +154,7 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         if not values.get(name) and name in profile.selectors:
             values[name] = _select(response, profile.selectors[name], name)
 
-    paywalled = bool(structured.get("paywalled")) or any(response.css(m) for m in profile.paywall_markers)
+    paywalled = page_says_paywalled(response.selector, structured, profile.paywall_markers, profile.language)
 
     # Body: the outlet's container, then JSON-LD articleBody, then the generic extractor.
     paragraphs: list[str] = []
@@ -220,7 +221,7 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         body=body,
         tags=list(dict.fromkeys(clean_line(t) for t in values.get("tags") or [] if clean_line(t))),
         image_url=_absolute(response, values.get("image_url")),
-        paywalled=paywalled,
+        paywalled=paywalled or text_says_paywalled(paragraphs, profile.language),
     )
     return ParseResult(item, body_source, page_section=clean_line(values.get("section")) or None,
                        faults=list(dict.fromkeys(faults)))

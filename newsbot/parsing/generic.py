@@ -1,49 +1,140 @@
-"""The last-resort extractor for pages no outlet selector understands: trafilatura."""
+"""The extractor for pages no outlet selector understands: trafilatura for the body, newsbot's
+structured-data readers (JSON-LD, OpenGraph, meta) for the metadata.
+
+The page is parsed once: structured data is read from the tree first, then trafilatura gets the
+same tree. trafilatura's own metadata extraction is not asked for: it costs as much again as the
+body extraction and newsbot's structured readers already know the article's fields. The body it
+returns still carries template junk; `newsbot.cleaning.TextCleaner` (the CleanBody pipeline)
+removes that, as for every other body.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from .text import paragraphs_of
+from lxml import html as lxml_html
+from parsel import Selector
+
+from .structured import json_ld_fields, meta_fields
+from .text import clean_line, paragraphs_of
 
 logger = logging.getLogger(__name__)
 
-
-def _split(value: Any, separator: str) -> list[str]:
-    """trafilatura gives authors and tags as one joined string or, in newer versions, a list."""
-    if isinstance(value, str):
-        value = value.split(separator)
-    if not isinstance(value, (list, tuple)):
-        return []
-    return [v.strip() for v in value if isinstance(v, str) and v.strip()]
+# trafilatura options: tables hold article facts (results, figures); comments are not the article.
+TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "include_images": False,
+                       "include_links": False, "with_metadata": False}
 
 
-def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
-    """Body and metadata as trafilatura sees them; {} when it finds no main text."""
+def _parse(html: str) -> Any:
+    # trafilatura's loader: the same tree trafilatura would build (encoding, broken markup, limits).
+    from trafilatura.utils import load_html
+
+    return load_html(html)
+
+
+def _metadata_selector(tree: Any) -> Selector:
+    """A selector over the page's <head> and JSON-LD only: the structured readers run one XPath per
+    field name, which on a whole page costs as much as extraction; on the head it is cheap."""
+    from copy import deepcopy
+
+    small = lxml_html.Element("html", dict(tree.attrib))
+    head = tree.find("head")
+    if head is not None:
+        small.append(deepcopy(head))
+    body = tree.find("body")
+    if body is not None:
+        holder = lxml_html.Element("body")
+        for script in body.iterfind('.//script[@type="application/ld+json"]'):
+            holder.append(deepcopy(script))
+        small.append(holder)
+    return Selector(root=small, type="html")
+
+
+# The page's paragraphs outside navigation and page furniture (between the paragraph and the
+# article root: some sites wrap the whole article in a <header>, which must not exclude it).
+_FURNITURE = frozenset({"nav", "footer", "header", "aside", "form", "li", "blockquote", "script", "style",
+                        "noscript", "template"})
+# trafilatura sometimes settles on one small block (a teaser box, a sidebar) of a page whose
+# paragraphs are mostly elsewhere; with fewer words than this share of the page's paragraphs its
+# result is not trusted and the page's paragraphs are the body (then cleaned like any other body).
+MIN_SHARE_OF_PAGE_PARAGRAPHS = 0.5
+
+
+def _page_paragraphs(tree: Any) -> list[str]:
+    roots = tree.xpath("//article") or tree.xpath("//main") or tree.xpath("//body") or [tree]
+    root = roots[0]
+    paragraphs = []
+    for p in root.iter("p"):
+        ancestor = p.getparent()
+        while ancestor is not None and ancestor is not root and ancestor.tag not in _FURNITURE:
+            ancestor = ancestor.getparent()
+        if ancestor is root or ancestor is None:
+            text = clean_line(p.text_content())
+            if text:
+                paragraphs.append(text)
+    return paragraphs
+
+
+def _words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
+def _undivided(paragraphs: list[str], page_paragraphs: list[str]) -> bool:
+    """trafilatura's last resort is the page's whole text as one or two blocks: no paragraph
+    structure, so nothing can be cleaned. The page's own paragraphs, when there are enough of them
+    with at least half the words, are the better body."""
+    words = _words(paragraphs)
+    return (len(paragraphs) <= 2 and words > 300 and len(page_paragraphs) >= 5
+            and _words(page_paragraphs) >= MIN_SHARE_OF_PAGE_PARAGRAPHS * words)
+
+
+def _fallback_title(sel: Selector) -> str | None:
+    for xpath in ("//h1", "//title"):
+        text = clean_line(" ".join(sel.xpath(f"{xpath}[1]//text()").getall()))
+        if text:
+            return text
+    return None
+
+
+def generic_body(tree: Any, url: str | None = None) -> list[str]:
+    """The main-text paragraphs trafilatura finds in a parsed page (lxml tree); [] if none."""
     import trafilatura  # imported lazily: it is heavy and most pages never need it
 
     try:
-        doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=False,
-            include_images=False,
-        )
+        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
     except Exception:  # trafilatura raises many kinds of errors on hostile markup
         logger.warning("generic extraction failed for %s", url, exc_info=True)
+        return []
+    if doc is None:
+        return []
+    text = doc.get("text") if isinstance(doc, dict) else getattr(doc, "text", None)
+    return paragraphs_of(text)
+
+
+def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
+    """Body paragraphs and metadata of a page without an outlet parser; {} when nothing is found."""
+    if not html or not html.strip():
         return {}
-    if not doc:
+    try:
+        tree = _parse(html)
+    except (ValueError, TypeError, lxml_html.etree.ParserError) as exc:
+        logger.warning("generic extraction could not parse %s: %s", url, exc)
         return {}
-    doc = doc.as_dict() if hasattr(doc, "as_dict") else doc
-    fields: dict[str, Any] = {
-        "title": doc.get("title"),
-        "standfirst": doc.get("description"),
-        "authors": _split(doc.get("author"), ";"),
-        "published_at": doc.get("date"),
-        "image_url": doc.get("image"),
-        "tags": _split(doc.get("tags"), ","),
-        "language": doc.get("language"),
-    }
-    paragraphs = paragraphs_of(doc.get("text"))
+    if tree is None:
+        logger.warning("generic extraction could not parse %s", url)
+        return {}
+    sel = _metadata_selector(tree)
+    fields: dict[str, Any] = meta_fields(sel)
+    fields.update(json_ld_fields(sel))
+    fields.pop("body", None)  # articleBody is parse_article's own path; here the body is trafilatura's
+    if not fields.get("title"):
+        fields["title"] = _fallback_title(Selector(root=tree, type="html"))
+    page_paragraphs = _page_paragraphs(tree)  # before trafilatura, which prunes the tree it is given
+    paragraphs = generic_body(tree, url)
+    if _words(paragraphs) < MIN_SHARE_OF_PAGE_PARAGRAPHS * _words(page_paragraphs) or \
+            _undivided(paragraphs, page_paragraphs):
+        paragraphs = page_paragraphs
     if paragraphs:
         fields["body_paragraphs"] = paragraphs
     return {k: v for k, v in fields.items() if v not in (None, "", [])}
