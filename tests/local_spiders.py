@@ -1,0 +1,31 @@
+"""Spiders for crawl tests against tests.localsite (enabled with -s SPIDER_MODULES=tests.local_spiders)."""
+
+from newsbot.spiders.base import PoliticsSpider
+
+
+class LocalPoliticsSpider(PoliticsSpider):
+    name = "local_politics"
+    outlet_name = "Local test site"
+    allowed_domains = ["127.0.0.1"]
+    article_url_pattern = r"/politics/[\w-]+$"
+    schedule = "*/20 6-22 * * 1-5"
+    selectors = {
+        "title": "h1.headline",
+        "authors": ".byline a",
+        "published_at": "time::attr(datetime)",
+        "body": ".story > p",
+    }
+
+    def __init__(self, *args, base: str = "http://127.0.0.1:9", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.section_urls = [f"{base}/politics"]
+
+
+class LocalRaisingSpider(LocalPoliticsSpider):
+    """Its article callback raises, as a spider broken by a site change would."""
+
+    name = "local_raising"
+
+    def parse_article(self, response):
+        raise ValueError(f"selector returned nothing on {response.url}")
+        yield  # pragma: no cover (a generator, like the real callback)
