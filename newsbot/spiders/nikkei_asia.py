@@ -9,6 +9,8 @@ class NikkeiAsiaSpider(PoliticsSpider):
     language = "en"
     timezone = "Asia/Tokyo"
     allowed_domains = ["asia.nikkei.com"]
+    # Every two hours at :20, staggered from other outlets; NEWSBOT_SCHEDULES overrides it.
+    schedule = "20 */2 * * *"
 
     section_urls = [
         "https://asia.nikkei.com/Politics",
