@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import shlex
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,7 +36,7 @@ def test_crontab_lines_parse_with_croniter(isolated_newsbot_home):
         fields = line.split(None, 5)
         expr, command = " ".join(fields[:5]), fields[5]
         assert croniter.is_valid(expr), line
-        entries[shlex.split(command.replace("\\%", "%"))[-3]] = (expr, command)
+        entries[re.search(r"/scrapy crawl (\w+) ", command).group(1)] = (expr, command)
     assert set(entries) == {"nikkei_asia", "local_politics", "local_raising"}
     assert entries["nikkei_asia"][0] == "5 7 * * *"                 # setting beats the spider's attribute
     assert entries["local_politics"][0] == LocalPoliticsSpider.schedule
