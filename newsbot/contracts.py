@@ -175,9 +175,9 @@ class CoverageContract(_NewsbotContract):
 _CONTRACT_LINE = re.compile(r"^\s*@(\w+)\s*(.*)$")
 
 
-def declared_blocks(spidercls: type[Spider]) -> dict[str, list[str]]:
-    """callback name -> contract blocks, from the spider's `contracts` attribute."""
-    declared = getattr(spidercls, "contracts", None) or {}
+def declared_blocks(spider: type[Spider] | Spider) -> dict[str, list[str]]:
+    """callback name -> contract blocks, from the spider's (class or instance) `contracts` attribute."""
+    declared = getattr(spider, "contracts", None) or {}
     return {name: [blocks] if isinstance(blocks, str) else list(blocks) for name, blocks in declared.items()}
 
 
@@ -211,7 +211,7 @@ class DeclaredContractsManager(ContractsManager):
 
     def from_spider(self, spider: Spider, results) -> list[Request | None]:
         requests: list[Request | None] = []
-        blocks = declared_blocks(type(spider))
+        blocks = declared_blocks(spider)
         for method_name in self.tested_methods_from_spidercls(type(spider)):
             bound = getattr(spider, method_name)
             method_blocks = list(blocks.get(method_name, []))
@@ -234,6 +234,10 @@ class DeclaredContractsManager(ContractsManager):
             raise ValueError(f"contract block for {method.__name__} has no @url")
         # The spider's own meta first (e.g. playwright), then any @meta the block gives.
         kwargs["meta"] = {**contract_request_meta(spider, method.__name__, kwargs["url"]), **(kwargs.get("meta") or {})}
+        for contract in contracts:
+            # Name the URL in each result line: one callback has several contract blocks.
+            contract.testcase_pre = _create_testcase(method, f"@{contract.name} pre-hook, {kwargs['url']}")
+            contract.testcase_post = _create_testcase(method, f"@{contract.name} post-hook, {kwargs['url']}")
         request_cls = Request
         for contract in contracts:
             if contract.request_cls is not None:
@@ -245,3 +249,15 @@ class DeclaredContractsManager(ContractsManager):
             request = contract.add_post_hook(request, results)
         self._clean_req(request, method, results)
         return request
+
+
+def contract_urls(spider: Spider) -> list[tuple[str, str]]:
+    """(callback name, @url) of every declared contract block, for `scrapy record`."""
+    found = []
+    for callback, blocks in declared_blocks(spider).items():
+        for block in blocks:
+            for line in block.splitlines():
+                match = _CONTRACT_LINE.match(line)
+                if match and match.group(1) == "url":
+                    found.append((callback, match.group(2).strip()))
+    return found

@@ -19,6 +19,10 @@ class LocalPoliticsSpider(PoliticsSpider):
     def __init__(self, *args, base: str = "http://127.0.0.1:9", **kwargs):
         super().__init__(*args, **kwargs)
         self.section_urls = [f"{base}/politics"]
+        # Article 7 is not linked from the section page: only the contract brings it in.
+        self.contracts = {"parse_article": [f"""@url {base}/politics/coalition-agrees-measure-number-7
+                                                @returns items 1 1
+                                                @coverage 1.0 title body published_at authors"""]}
 
 
 class LocalRaisingSpider(LocalPoliticsSpider):
