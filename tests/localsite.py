@@ -2,13 +2,12 @@
 
 `mode` decides how it misbehaves: "ok", "500" (every page answers 500), "no_links" (section page
 without article links), "no_dates" (most articles lack a publication date), "slow" (articles
-take `delay` seconds).
+wait for `release`, at most `delay` seconds).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ARTICLE = """<!doctype html><html lang="en"><head><title>{title}</title></head><body>
@@ -30,6 +29,7 @@ class LocalSite:
     def __init__(self, mode: str = "ok", articles: int = 3, delay: float = 0.0):
         self.mode, self.articles, self.delay = mode, articles, delay
         self.hits = 0
+        self.release = threading.Event()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -60,8 +60,8 @@ class LocalSite:
             return 200, SECTION.format(links=links)
         if path.startswith("/politics/coalition-agrees-measure-number-"):
             n = int(path.rsplit("-", 1)[1])
-            if self.mode == "slow":
-                time.sleep(self.delay)
+            if self.mode == "slow":   # held until the test sets `release` (at most `delay` seconds)
+                self.release.wait(self.delay)
             dated = not (self.mode == "no_dates" and n > 1)
             stamp = f'<time datetime="2026-11-2{n % 10}T09:00:00Z">Nov 2{n % 10}</time>' if dated else ""
             return 200, ARTICLE.format(title=f"Coalition agrees measure number {n}", n=n, time=stamp)

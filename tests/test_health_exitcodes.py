@@ -102,15 +102,20 @@ def test_policy_is_a_setting(isolated_newsbot_home):
 
 
 def test_overlapping_runs_second_exits_locked(isolated_newsbot_home):
-    with LocalSite("slow", articles=2, delay=2.0) as site:
+    with LocalSite("slow", articles=2, delay=30.0) as site:
         first = crawl("local_politics", site.base, wait=False)
-        lock = isolated_newsbot_home / "locks" / "local_politics.lock"
-        deadline = time.monotonic() + 20
-        while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
-            assert time.monotonic() < deadline and first.poll() is None, "first run never took the lock"
-            time.sleep(0.05)
-        second = crawl("local_politics", site.base)
-        first_out, _ = first.communicate(timeout=60)
+        try:
+            lock = isolated_newsbot_home / "locks" / "local_politics.lock"
+            deadline = time.monotonic() + 20
+            while not (lock.exists() and lock.read_text().strip() == str(first.pid)):
+                assert time.monotonic() < deadline and first.poll() is None, "first run never took the lock"
+                time.sleep(0.05)
+            second = crawl("local_politics", site.base)
+            site.release.set()                          # now let the first run finish
+            first_out, _ = first.communicate(timeout=60)
+        finally:
+            if first.poll() is None:
+                first.kill()
     assert second.returncode == exitcodes.LOCKED, second.stderr[-3000:]
     assert f"another run of local_politics is in progress (pid {first.pid}" in second.stderr
     assert "[exit 3]" not in second.stderr          # a locked run is not judged unhealthy
