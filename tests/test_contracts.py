@@ -113,3 +113,15 @@ def test_record_refreshes_recordings_that_replay_offline(tmp_path, isolated_news
     assert replayed.returncode == exitcodes.OK, replayed.stderr[-3000:]
     titles = sorted(json.loads(line)["title"] for line in (tmp_path / "out.jsonl").read_text().splitlines())
     assert titles == [f"Coalition agrees measure number {n}" for n in (1, 2, 3)]
+
+
+def test_live_canary_checks_the_site_not_the_recordings(tmp_path):
+    args = ["local_politics", "--live", "-s", "SPIDER_MODULES=tests.local_spiders", "-s", "ROBOTSTXT_OBEY=False"]
+    with LocalSite("ok", articles=3) as site:
+        healthy = check(*args, "-a", f"base={site.base}", env_replay=str(tmp_path))   # env ignored with --live
+    assert healthy.returncode == 0, healthy.stderr[-3000:]
+    assert "Ran 2 contracts" in healthy.stderr
+    with LocalSite("no_dates", articles=3) as site:      # the outlet changed its markup
+        changed = check(*args, "-a", f"base={site.base}")
+    assert changed.returncode == 1
+    assert "@coverage: below 100% in 1 item(s): published_at 0%" in changed.stderr
