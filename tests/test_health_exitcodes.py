@@ -120,3 +120,12 @@ def test_overlapping_runs_second_exits_locked(isolated_newsbot_home):
     assert f"another run of local_politics is in progress (pid {first.pid}" in second.stderr
     assert "[exit 3]" not in second.stderr          # a locked run is not judged unhealthy
     assert first.returncode == exitcodes.OK, first_out[-3000:]
+
+
+def test_progress_line_at_steady_interval(isolated_newsbot_home):
+    with LocalSite("slow", articles=2, delay=1.0) as site:     # articles answer after 1 s
+        result = crawl("local_politics", site.base, "-s", "NEWSBOT_PROGRESS_INTERVAL=0.25")
+    assert result.returncode == exitcodes.OK, result.stderr[-3000:]
+    lines = [line for line in result.stderr.splitlines() if "progress: " in line]
+    assert len(lines) >= 3
+    assert "1 pages, 0 items, 0 failed requests" in lines[0] and "pages/min" in lines[0]
