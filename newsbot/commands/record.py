@@ -20,7 +20,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict, closest_scrapy_cfg
 
 from ..contracts import contract_request_meta, contract_urls
-from ..exitcodes import UNHEALTHY
+from ..exitcodes import UNHEALTHY, exit_code_of
 
 
 class Command(ScrapyCommand):
@@ -76,4 +76,7 @@ class Command(ScrapyCommand):
         self.crawler_process.start()
         recorded = crawler.stats.get_value("newsbot/record/responses", 0)
         print(f"record: {recorded} response(s) recorded for {spidercls.name} in {root / outlet}")
-        self.exitcode = 1 if self.crawler_process.bootstrap_failed else (0 if recorded else UNHEALTHY)
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        else:   # LOCKED when a crawl of the spider holds the lock; UNHEALTHY when nothing came back
+            self.exitcode = exit_code_of(crawler) or (0 if recorded else UNHEALTHY)

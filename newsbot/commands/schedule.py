@@ -57,7 +57,15 @@ class Command(ScrapyCommand):
             print("\n".join(crontab_lines(schedules, project, venv_bin, home)))
         elif opts.foreground:
             logging.basicConfig(level=logging.INFO, format="%(asctime)s [newsbot.schedule] %(message)s")
-            scheduler = ForegroundScheduler(schedules, lambda spider: launch_crawl(spider, venv_bin, project, home))
+            children: list = []
+
+            def launch(spider: str) -> None:
+                for child in [c for c in children if c.poll() is not None]:   # reap finished runs
+                    logging.info("%s finished with exit code %d", child.args[2], child.returncode)
+                    children.remove(child)
+                children.append(launch_crawl(spider, venv_bin, project, home))
+
+            scheduler = ForegroundScheduler(schedules, launch)
             scheduler.run(opts.max_runs)
         else:
             now = dt.datetime.now().astimezone()
