@@ -18,6 +18,8 @@ from ..exitcodes import CONFIG
 from ..paths import newsbot_home
 from ..scheduling import ForegroundScheduler, ScheduleError, crontab_lines, launch_crawl, spider_schedule
 
+logger = logging.getLogger(__name__)
+
 
 class Command(ScrapyCommand):
     requires_project = True
@@ -56,17 +58,29 @@ class Command(ScrapyCommand):
         if opts.crontab:
             print("\n".join(crontab_lines(schedules, project, venv_bin, home)))
         elif opts.foreground:
-            logging.basicConfig(level=logging.INFO, format="%(asctime)s [newsbot.schedule] %(message)s")
+            # Scrapy's logging is off for this command; the scheduler's own lines go to stderr.
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("%(asctime)s [newsbot.schedule] %(message)s"))
+            for name in ("newsbot.scheduling", "newsbot.commands.schedule"):
+                log = logging.getLogger(name)
+                log.addHandler(handler)
+                log.setLevel(logging.INFO)
+                log.propagate = False
             children: list = []
 
             def launch(spider: str) -> None:
                 for child in [c for c in children if c.poll() is not None]:   # reap finished runs
-                    logging.info("%s finished with exit code %d", child.args[2], child.returncode)
+                    logger.info("%s finished with exit code %d", child.args[2], child.returncode)
                     children.remove(child)
                 children.append(launch_crawl(spider, venv_bin, project, home))
 
             scheduler = ForegroundScheduler(schedules, launch)
             scheduler.run(opts.max_runs)
+            # Only reached with --max-runs: wait for the last runs and report the worst code.
+            for child in children:
+                child.wait()
+                logger.info("%s finished with exit code %d", child.args[2], child.returncode)
+            self.exitcode = max((c.returncode for c in children), default=0)
         else:
             now = dt.datetime.now().astimezone()
             for entry in schedules:

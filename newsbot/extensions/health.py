@@ -118,9 +118,8 @@ class HealthExtension:
         adapter = ItemAdapter(item)
         stats.inc_value(STAT_ITEMS_SEEN)
         if "exception" not in kwargs:   # field coverage of what was written
-            for name in adapter.field_names():
-                if is_filled(adapter.get(name)):
-                    stats.inc_value(f"{STAT_PRESENT}{name}")
+            for name in adapter.field_names():   # 0 counts too, so empty fields show as 0%
+                stats.inc_value(f"{STAT_PRESENT}{name}", 1 if is_filled(adapter.get(name)) else 0)
         missing = [name for name in self.required if not is_filled(adapter.get(name))]
         if missing:
             stats.inc_value(STAT_MISSING_REQUIRED)

@@ -97,7 +97,8 @@ def human_summary(summary: dict[str, Any], path: Path | None) -> str:
         f"=== newsbot run summary: {summary['spider']} ({summary['outlet']}) ===",
         f"time      {summary['start']} .. {summary['end']} ({summary['elapsed_seconds']}s, {summary['finish_reason']})",
         f"pages     {summary['pages']} (requests ok={summary['requests']['ok']} failed={summary['requests']['failed']})",
-        f"items     {summary['items']} written; new={summary['new']} duplicate={summary['duplicate']} updated={summary['updated']}",
+        f"items     {summary['items']} written; " + " ".join(
+            f"{k}={'n/a' if summary[k] is None else summary[k]}" for k in ("new", "duplicate", "updated")),
         f"dropped   {kv(summary['dropped'])}",
         f"errors    {kv(summary['errors'])}",
         f"coverage  {kv({k: f'{v:.0%}' for k, v in summary['field_coverage'].items() if k in ('title', 'body', 'published_at', 'authors', 'standfirst', 'image_url', 'section')})}",
