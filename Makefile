@@ -29,6 +29,7 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+	$(BIN)/scrapy check
 
 clean:
 	rm -rf $(VENV) $(DATA) .newsbot .pytest_cache

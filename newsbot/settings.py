@@ -49,6 +49,8 @@ NEWSBOT_BOILERPLATE_WINDOW_DAYS = 30
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
+    # Closest to the engine: counts how each request finally ended, after retries (health, summary).
+    "newsbot.extensions.outcomes.RequestOutcomeMiddleware": 10,
     "newsbot.middlewares.useragent.ContactUserAgentMiddleware": 500,
     # Last before the download handler, so retries, robots.txt and decompression all see replays.
     "newsbot.middlewares.replay.ReplayDownloaderMiddleware": 950,
@@ -60,6 +62,33 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.finalize.FinalizePipeline": 800,
     "newsbot.pipelines.validate.ValidatePipeline": 900,
 }
+# --- runs from cron and CI (README "Running from cron and CI") ----------------------------------
+EXTENSIONS = {
+    "newsbot.extensions.lock.RunLockExtension": 10,
+    "newsbot.extensions.progress.ProgressExtension": 500,
+    # Health before summary: both act on engine_stopped, in this order.
+    "newsbot.extensions.health.HealthExtension": 900,
+    "newsbot.extensions.summary.RunSummaryExtension": 910,
+}
+# Health policy (per spider through custom_settings); a broken rule makes the run exit 3.
+NEWSBOT_HEALTH_ENABLED = True
+NEWSBOT_HEALTH_MIN_ITEMS = 1
+NEWSBOT_HEALTH_MAX_ERROR_RATIO = 0.2        # (failed requests + callback exceptions) / requests
+NEWSBOT_HEALTH_MAX_MISSING_RATIO = 0.2      # share of items missing a required field
+NEWSBOT_HEALTH_REQUIRED_FIELDS = ["title", "body", "published_at"]  # a spider's `required_fields` wins
+NEWSBOT_HEALTH_REQUIRE_DELIVERY = True
+NEWSBOT_SUMMARY_ENABLED = True              # <NEWSBOT_HOME>/runs/<spider>/<start>/run-summary.json
+NEWSBOT_PROGRESS_INTERVAL = 30              # seconds between progress lines; 0 = none
+NEWSBOT_LOCK_ENABLED = True                 # <NEWSBOT_HOME>/locks/<spider>.lock; a second run exits 5
+# Cron schedules: a spider's `schedule` attribute, overridden here ({"spider": "cron expr"}).
+NEWSBOT_SCHEDULES = {}
+NEWSBOT_DEFAULT_SCHEDULE = "0 */6 * * *"    # for spiders that declare none
+SPIDER_CONTRACTS = {
+    "newsbot.contracts.SchemaContract": 10,
+    "newsbot.contracts.NoJunkContract": 11,
+    "newsbot.contracts.CoverageContract": 12,
+}
+
 LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"
 LOG_LEVEL = "INFO"
 

@@ -9,6 +9,8 @@ class NikkeiAsiaSpider(PoliticsSpider):
     language = "en"
     timezone = "Asia/Tokyo"
     allowed_domains = ["asia.nikkei.com"]
+    # Every two hours at :20, staggered from other outlets; NEWSBOT_SCHEDULES overrides it.
+    schedule = "20 */2 * * *"
 
     section_urls = [
         "https://asia.nikkei.com/Politics",
@@ -31,3 +33,38 @@ class NikkeiAsiaSpider(PoliticsSpider):
     overrides = {"authors": ".article-header__author a"}
     body_exclude = (".o-ads",)
     paywall_markers = (".piano-container[data-paywall]",)
+
+    # Offline spider contracts (`scrapy check`, newsbot/contracts.py); every @url is recorded in
+    # tests/fixtures/replay/nikkei_asia/ (`scrapy record nikkei_asia` refreshes them).
+    contracts = {
+        "parse_listing": [
+            """@url https://asia.nikkei.com/Politics
+               @returns requests 3""",
+        ],
+        "parse_feed": [
+            """@url https://asia.nikkei.com/rss/feed/nar
+               @returns requests 1 1""",
+        ],
+        "parse_article": [
+            """@url https://asia.nikkei.com/Politics/International-relations/Japan-and-South-Korea-agree-to-revive-shuttle-diplomacy
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at authors section image_url""",
+            """@url https://asia.nikkei.com/Politics/Japan-US-working-groups-will-duel-on-economic-cooperation
+               @returns items 1 1
+               @schema
+               @nojunk (?i)nikkei asia newsletter
+               @coverage 1.0 title standfirst body published_at section tags""",
+            """@url https://asia.nikkei.com/Politics/Japan-election/LDP-sets-date-for-leadership-race-as-factions-weigh-candidates
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at section""",
+            """@url https://asia.nikkei.com/Politics/Japan-upper-house-passes-record-defense-budget
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at authors""",
+        ],
+    }

@@ -1,0 +1,39 @@
+"""`scrapy crawlall [SPIDER ...]`: run many spiders (default: all) in one process, one exit code:
+the highest any spider asked for (see newsbot.exitcodes), 1 if one could not start."""
+
+from __future__ import annotations
+
+import argparse
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from ..exitcodes import SCRAPY_ERROR, exit_code_of
+
+
+class Command(ScrapyCrawlCommand):
+    def syntax(self) -> str:
+        return "[options] [SPIDER ...]"
+
+    def short_desc(self) -> str:
+        return "Run several spiders (default: all) in one process; exit with the worst exit code"
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.crawler_process
+        loader = self.crawler_process.spider_loader
+        names = args or sorted(loader.list())
+        unknown = [n for n in names if n not in loader.list()]
+        if unknown:
+            raise UsageError(f"unknown spider(s): {', '.join(unknown)}")
+        crawlers = []
+        for name in names:
+            crawler = self._create_crawler(name)
+            self.crawler_process.crawl(crawler, **opts.spargs)
+            crawlers.append(crawler)
+        self.crawler_process.start()
+        codes = {c.spidercls.name: exit_code_of(c) for c in crawlers}
+        self.exitcode = max(codes.values(), default=0)
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = max(self.exitcode, SCRAPY_ERROR)
+        print("crawlall: " + ", ".join(f"{name}={code}" for name, code in codes.items())
+              + f" -> exit {self.exitcode}")

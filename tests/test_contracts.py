@@ -1,0 +1,127 @@
+"""`scrapy check` offline on the replay recordings, declared contracts, `scrapy record` round trip."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from scrapy import Request
+
+from newsbot import exitcodes
+from newsbot.contracts import DeclaredContractsManager
+from newsbot.spiders.nikkei_asia import NikkeiAsiaSpider
+from tests.conftest import REPLAY, ROOT
+from tests.localsite import LocalSite
+
+SCRAPY = str(Path(sys.executable).with_name("scrapy"))
+SHUTTLE = "article-japan-south-korea-shuttle-diplomacy.html"
+
+
+def check(*args: str, env_replay: str | None = None) -> subprocess.CompletedProcess:
+    import os
+    env = {k: v for k, v in os.environ.items() if k != "NEWSBOT_REPLAY"}
+    if env_replay:
+        env["NEWSBOT_REPLAY"] = env_replay
+    return subprocess.run([SCRAPY, "check", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture
+def replay_copy(tmp_path) -> Path:
+    target = tmp_path / "replay"
+    shutil.copytree(REPLAY, target)
+    return target
+
+
+def test_check_passes_offline_on_recordings():
+    result = check("nikkei_asia")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Ran 18 contracts" in result.stderr and "\nOK" in result.stderr
+
+
+def test_check_fails_when_recording_no_longer_yields_promised_fields(replay_copy):
+    page = replay_copy / "nikkei_asia" / SHUTTLE
+    html = page.read_text("utf-8")
+    assert 'class="article-header__author"' in html
+    # A redesign renamed the byline block: the page no longer gives the authors the contract promises.
+    page.write_text(html.replace("article-header__author", "byline-v2").replace('"author"', '"contributor"'), "utf-8")
+    result = check("nikkei_asia", "--replay", str(replay_copy))
+    assert result.returncode == 1
+    assert "FAILED (failures=1)" in result.stderr, result.stderr[-4000:]
+    assert "@coverage: below 100% in 1 item(s): authors 0%" in result.stderr
+    assert "shuttle-diplomacy" in result.stderr
+
+
+def test_check_fails_on_junk_left_in_body(replay_copy):
+    page = replay_copy / "nikkei_asia" / SHUTTLE
+    html = page.read_text("utf-8")
+    # A double-escaped entity in the markup ends up as literal "&nbsp;" in the text.
+    page.write_text(html.replace("<p>", "<p>&amp;nbsp;", 1) if "<p>" in html else html, "utf-8")
+    result = check("nikkei_asia", env_replay=str(replay_copy))       # the env variable works too
+    assert result.returncode == 1, result.stderr[-4000:]
+    assert "@nojunk" in result.stderr and "html entity in body: '&nbsp;'" in result.stderr
+
+
+def test_check_fails_when_a_promised_url_is_not_recorded(replay_copy):
+    index = replay_copy / "nikkei_asia" / "recordings.json"
+    data = json.loads(index.read_text("utf-8"))
+    data["responses"] = [r for r in data["responses"] if "shuttle-diplomacy" not in r["url"]]
+    index.write_text(json.dumps(data), "utf-8")
+    result = check("nikkei_asia", "--replay", str(replay_copy))
+    assert result.returncode == 1
+    assert "parse_article (errback)" in result.stderr and "IgnoreRequest" in result.stderr
+
+
+def test_contract_requests_carry_the_spiders_own_meta():
+    class RenderedSpider(NikkeiAsiaSpider):
+        name = "rendered"
+
+        def article_request(self, url, **meta):       # as a scrapy-playwright outlet would
+            request = super().article_request(url, **meta)
+            return request.replace(meta={**request.meta, "playwright": True, "playwright_include_page": False})
+
+    from unittest import TestResult
+    from scrapy.contracts.default import ReturnsContract, UrlContract
+    from newsbot.contracts import CoverageContract, NoJunkContract, SchemaContract
+    manager = DeclaredContractsManager([UrlContract, ReturnsContract, SchemaContract, NoJunkContract, CoverageContract])
+    requests = [r for r in manager.from_spider(RenderedSpider(), TestResult()) if isinstance(r, Request)]
+    article = [r for r in requests if "Japan-US-working-groups" in r.url]
+    assert article and article[0].meta["playwright"] is True and article[0].meta["newsbot_article"] is True
+    listing = [r for r in requests if r.url.endswith("/Politics")]
+    assert listing and "playwright" not in listing[0].meta
+
+
+def test_record_refreshes_recordings_that_replay_offline(tmp_path, isolated_newsbot_home):
+    common = ["-s", "SPIDER_MODULES=tests.local_spiders", "-s", "ROBOTSTXT_OBEY=False",
+              "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+    with LocalSite("ok", articles=3) as site:
+        result = subprocess.run([SCRAPY, "record", "local_politics", "-a", f"base={site.base}",
+                                 "--output", str(tmp_path), *common],
+                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+        base = site.base
+    assert result.returncode == 0, result.stderr[-3000:]
+    index = json.loads((tmp_path / "local_politics" / "recordings.json").read_text("utf-8"))
+    urls = {r["url"] for r in index["responses"]}
+    assert urls == {f"{base}/politics", *(f"{base}/politics/coalition-agrees-measure-number-{n}" for n in (1, 2, 3, 7))}
+    # The server is gone: the same crawl now runs from the recordings alone.
+    replayed = subprocess.run([SCRAPY, "crawl", "local_politics", "-a", f"base={base}", *common,
+                               "-s", f"NEWSBOT_REPLAY={tmp_path}", "-O", str(tmp_path / "out.jsonl")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert replayed.returncode == exitcodes.OK, replayed.stderr[-3000:]
+    titles = sorted(json.loads(line)["title"] for line in (tmp_path / "out.jsonl").read_text().splitlines())
+    assert titles == [f"Coalition agrees measure number {n}" for n in (1, 2, 3)]
+
+
+def test_live_canary_checks_the_site_not_the_recordings(tmp_path):
+    args = ["local_politics", "--live", "-s", "SPIDER_MODULES=tests.local_spiders", "-s", "ROBOTSTXT_OBEY=False"]
+    with LocalSite("ok", articles=3) as site:
+        healthy = check(*args, "-a", f"base={site.base}", env_replay=str(tmp_path))   # env ignored with --live
+    assert healthy.returncode == 0, healthy.stderr[-3000:]
+    assert "Ran 2 contracts" in healthy.stderr
+    with LocalSite("no_dates", articles=3) as site:      # the outlet changed its markup
+        changed = check(*args, "-a", f"base={site.base}")
+    assert changed.returncode == 1
+    assert "@coverage: below 100% in 1 item(s): published_at 0%" in changed.stderr
