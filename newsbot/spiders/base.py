@@ -16,6 +16,7 @@ from scrapy.http import Response
 
 from ..parsing.article import OutletProfile, ParseResult, parse_article
 from ..parsing.feeds import feed_entries, sitemap_entries
+from ..rendering.declarations import render_meta
 
 
 class PoliticsSpider(scrapy.Spider):
@@ -43,6 +44,11 @@ class PoliticsSpider(scrapy.Spider):
     overrides: ClassVar[dict[str, str]] = {}
     body_exclude: ClassVar[tuple[str, ...]] = ()
     paywall_markers: ClassVar[tuple[str, ...]] = ()
+
+    # --- rendering (newsbot.rendering.declarations): True, or a regex of URLs to render ---
+    render_listings: ClassVar[bool | str] = False
+    render_articles: ClassVar[bool | str] = False
+    render_actions: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *args: Any, max_pages: int | str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -75,8 +81,8 @@ class PoliticsSpider(scrapy.Spider):
     # --- discovery ---
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.section_urls:
-            yield scrapy.Request(url, callback=self.parse_listing, meta={"newsbot_page": 1},
-                                 dont_filter=True)
+            yield scrapy.Request(url, callback=self.parse_listing, dont_filter=True,
+                                 meta={"newsbot_page": 1, **render_meta(self, url, "listing")})
         for url in self.feed_urls:
             yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True)
         for url in self.sitemap_urls:
@@ -87,7 +93,8 @@ class PoliticsSpider(scrapy.Spider):
 
     def article_request(self, url: str, **meta: Any) -> scrapy.Request:
         # newsbot_article marks requests for article pages (listing pages and feeds lack it).
-        return scrapy.Request(url, callback=self.parse_article, meta={"newsbot_article": True, **meta})
+        return scrapy.Request(url, callback=self.parse_article,
+                              meta={"newsbot_article": True, **render_meta(self, url, "article"), **meta})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         return self.parse_listing(response)
@@ -112,8 +119,9 @@ class PoliticsSpider(scrapy.Spider):
         page = response.meta.get("newsbot_page", 1)
         next_href = response.css(self.next_page).get() if self.next_page else None
         if next_href and page < self.max_pages:
-            yield response.follow(next_href.strip(), callback=self.parse_listing,
-                                  meta={"newsbot_page": page + 1})
+            next_url = response.urljoin(next_href.strip())
+            yield scrapy.Request(next_url, callback=self.parse_listing,
+                                 meta={"newsbot_page": page + 1, **render_meta(self, next_url, "listing")})
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entries = feed_entries(response.body)
