@@ -6,7 +6,7 @@
     /articles/N                                 a plain article page
     /static/pic.png, /static/font.woff2         an image and a web font the listing uses
     /never                                      a page whose script never finishes loading
-    http://www.google-analytics.com/analytics.js  a tracker (map the host with Chromium's
+    http://static.chartbeat.com/analytics.js  a tracker (map the host with Chromium's
                                                 --host-resolver-rules to this server)
 
 Every request is recorded as (host, path) in `JsSite.requests`.
@@ -19,7 +19,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-TRACKER_HOST = "www.google-analytics.com"
+TRACKER_HOST = "static.chartbeat.com"
 
 LISTING = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Politics</title>
