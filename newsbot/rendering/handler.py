@@ -43,6 +43,7 @@ CHROMIUM_ARGS = (
     "--metrics-recording-only", "--no-default-browser-check",
 )
 PAGE_META = "_newsbot_render_page"
+AUTO_CONTEXT_META = "_newsbot_render_auto_context"
 
 
 def launch_options(settings: BaseSettings) -> dict[str, Any]:
@@ -132,7 +133,8 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                     await asyncio.shield(page.close())
 
     async def _create_page(self, request: Request, spider: Spider):
-        if "playwright_context" not in request.meta:
+        # Assign (or, for a retried request, re-assign) a context unless the spider chose one.
+        if "playwright_context" not in request.meta or request.meta.get(AUTO_CONTEXT_META):
             # Recycling: after N pages new pages go to a fresh context; the old one closes
             # when its last page does (its memory - caches, workers - goes with it).
             if self._generation_pages >= self.context_pages:
@@ -141,6 +143,7 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 self._generation_pages = 0
             self._generation_pages += 1
             request.meta["playwright_context"] = f"newsbot-{self._generation}"
+            request.meta[AUTO_CONTEXT_META] = True
         name = request.meta["playwright_context"]
         page = await super()._create_page(request, spider)
         request.meta[PAGE_META] = page
