@@ -76,11 +76,12 @@ NEWSBOT_RENDER_CONTEXT_PAGES = 50
 # Plain requests go through Scrapy's HTTP/1.1 handler; Playwright starts only when a request
 # is marked playwright=True (or at start when the spider declares rendering).
 DOWNLOAD_HANDLERS = {
+    **globals().get("DOWNLOAD_HANDLERS", {}),
     "http": "newsbot.rendering.handler.RenderingDownloadHandler",
     "https": "newsbot.rendering.handler.RenderingDownloadHandler",
 }
 # Checks the browser at start when the crawl will render (exit code 6 when it cannot start).
-EXTENSIONS = {"newsbot.rendering.check.BrowserCheck": 100}
+EXTENSIONS = {**globals().get("EXTENSIONS", {}), "newsbot.rendering.check.BrowserCheck": 100}
 PLAYWRIGHT_BROWSER_TYPE = "chromium"
 # The system Chromium (`playwright install` cannot download browsers here); headless and the
 # quiet flags are added by the handler unless "args" is given.
