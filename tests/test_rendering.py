@@ -228,3 +228,13 @@ def test_nikkei_without_rendering_misses_only_the_js_listing(tmp_path):
     assert RUNOFF not in urls and len(urls) == 4
     assert "no article links on listing page https://asia.nikkei.com/Politics/Japan-election" in proc.stderr
     assert "playwright/browser_count" not in proc.stderr and "newsbot/render/" not in proc.stderr
+
+
+def test_replayed_browser_never_reaches_the_network(tmp_path, chromium):
+    # Without blocking the page asks for its (unrecorded) images: they are aborted and counted,
+    # not fetched from asia.nikkei.com, and the listing still yields its recorded links.
+    proc, items = crawl_nikkei(tmp_path, "-s", "NEWSBOT_RENDER_BLOCK=False", env={"NEWSBOT_CHROMIUM": chromium})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert RUNOFF in {item["url"] for item in items}
+    assert "replay (browser): no recording for https://asia.nikkei.com/var/site/storage/images/section/" in proc.stderr
+    assert "'newsbot/replay/missing'" in proc.stderr
