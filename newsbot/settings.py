@@ -134,3 +134,34 @@ DOWNLOADER_MIDDLEWARES.update({
 ITEM_PIPELINES.update({"newsbot.resume.SkipDeliveredPipeline": 990})
 # With JOBDIR: newsbot-delivered.txt makes a killed-and-restarted run lose and repeat nothing.
 EXTENSIONS = {**globals().get("EXTENSIONS", {}), "newsbot.resume.DeliveryLedger": 900}
+
+# --- rendering (newsbot/rendering, scrapy-playwright) ------------------------------------------
+# "auto": outlets' declarations (render_listings/render_articles) decide; "always": every page
+# of the crawl is rendered; "never": no browser, every page is a plain download.
+NEWSBOT_RENDERING = os.environ.get("NEWSBOT_RENDERING", "auto")
+# Hard deadline for one rendered page (load + actions), seconds; the page is closed after it.
+NEWSBOT_RENDER_TIMEOUT = 45
+# Abort images, fonts, media and known trackers (plus NEWSBOT_RENDER_BLOCK_DOMAINS) in the browser.
+NEWSBOT_RENDER_BLOCK = True
+NEWSBOT_RENDER_BLOCK_TYPES = ["image", "media", "font"]
+NEWSBOT_RENDER_BLOCK_DOMAINS = []
+# A browser context is closed and replaced after this many pages (keeps memory flat).
+NEWSBOT_RENDER_CONTEXT_PAGES = 50
+# Plain requests go through Scrapy's HTTP/1.1 handler; Playwright starts only when a request
+# is marked playwright=True (or at start when the spider declares rendering).
+DOWNLOAD_HANDLERS = {
+    **globals().get("DOWNLOAD_HANDLERS", {}),
+    "http": "newsbot.rendering.handler.RenderingDownloadHandler",
+    "https": "newsbot.rendering.handler.RenderingDownloadHandler",
+}
+# Checks the browser at start when the crawl will render (exit code 6 when it cannot start).
+EXTENSIONS = {**globals().get("EXTENSIONS", {}), "newsbot.rendering.check.BrowserCheck": 100}
+PLAYWRIGHT_BROWSER_TYPE = "chromium"
+# The system Chromium (`playwright install` cannot download browsers here); headless and the
+# quiet flags are added by the handler unless "args" is given.
+PLAYWRIGHT_LAUNCH_OPTIONS = {"executable_path": os.environ.get("NEWSBOT_CHROMIUM", "/usr/bin/chromium")}
+# Extra Chromium flags added to the handler's defaults (e.g. --host-resolver-rules in tests).
+NEWSBOT_CHROMIUM_EXTRA_ARGS = []
+PLAYWRIGHT_MAX_CONTEXTS = 2
+PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000

@@ -75,7 +75,9 @@ class ReplayDownloaderMiddleware:
             raise NotConfigured  # no message: replay is off, nothing to warn about
         return cls(folder, crawler)
 
-    def process_request(self, request: Request) -> Response:
+    def process_request(self, request: Request) -> Response | None:
+        if request.meta.get("playwright"):
+            return None  # rendered in the browser, which replays through route interception
         recording = self.recordings.get(replay_key(request.url))
         if recording is None:
             if request.url.endswith("/robots.txt"):

@@ -19,6 +19,7 @@ from scrapy.http import Response
 from ..parsing.article import OutletProfile, ParseResult, parse_article
 from ..parsing.feeds import feed_entries, sitemap_entries
 from ..parsing.structured import breadcrumbs
+from ..rendering.declarations import render_meta
 
 
 class PoliticsSpider(scrapy.Spider):
@@ -59,6 +60,11 @@ class PoliticsSpider(scrapy.Spider):
     paywall_markers: ClassVar[tuple[str, ...]] = ()
     # Dotted path to the article in Next.js __NEXT_DATA__ (Arc ANS stories are found without one).
     next_data_article: ClassVar[str | None] = None
+
+    # --- rendering (newsbot.rendering.declarations): True, or a regex of URLs to render ---
+    render_listings: ClassVar[bool | str] = False
+    render_articles: ClassVar[bool | str] = False
+    render_actions: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, *args: Any, max_pages: int | str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -102,8 +108,8 @@ class PoliticsSpider(scrapy.Spider):
     async def fleet_start_requests(self) -> AsyncIterator[scrapy.Request]:
         """Section pages, feeds and sitemaps: where every run of this outlet starts."""
         for url in self.section_urls:
-            yield scrapy.Request(url, callback=self.parse_listing, meta={"newsbot_page": 1},
-                                 dont_filter=True)
+            yield scrapy.Request(url, callback=self.parse_listing, dont_filter=True,
+                                 meta={"newsbot_page": 1, **render_meta(self, url, "listing")})
         for url in self.feed_urls:
             yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True)
         for url in self.sitemap_urls:
@@ -128,7 +134,8 @@ class PoliticsSpider(scrapy.Spider):
         url = self.clean_url(url)
         self._requested.add(canonicalize_url(url))
         # newsbot_article marks requests for article pages (listing pages and feeds lack it).
-        return scrapy.Request(url, callback=self.parse_article, meta={"newsbot_article": True, **meta})
+        return scrapy.Request(url, callback=self.parse_article,
+                              meta={"newsbot_article": True, **render_meta(self, url, "article"), **meta})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         return self.parse_listing(response)
@@ -162,8 +169,9 @@ class PoliticsSpider(scrapy.Spider):
             self._stat("listing/stopped_known")
             return
         if next_href and page < self.max_pages:
-            yield response.follow(next_href.strip(), callback=self.parse_listing,
-                                  meta={"newsbot_page": page + 1})
+            next_url = response.urljoin(next_href.strip())
+            yield scrapy.Request(next_url, callback=self.parse_listing,
+                                 meta={"newsbot_page": page + 1, **render_meta(self, next_url, "listing")})
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entries = feed_entries(response.body)

@@ -15,11 +15,18 @@ class NikkeiAsiaSpider(PoliticsSpider):
     section_urls = [
         "https://asia.nikkei.com/Politics",
         "https://asia.nikkei.com/Politics/International-relations",
+        "https://asia.nikkei.com/Politics/Japan-election",
     ]
     feed_urls = ["https://asia.nikkei.com/rss/feed/nar"]
     article_links = ".article-card__headline a::attr(href)"
     # Article slugs are headlines (many hyphenated words); sub-section slugs are one or two words.
     article_url_pattern = r"^https://asia\.nikkei\.com/Politics/(?:[\w-]+/)*[\w]+(?:-[\w]+){3,}$"
+
+    # Newer section pages (Japan-election) fill their card list from a JSON API behind a
+    # "Load more" button: those listings are rendered in Chromium, the others stay plain.
+    render_listings = r"^https://asia\.nikkei\.com/Politics/Japan-election/?$"
+    render_actions = {"wait_for": ".article-card__headline a", "load_more": "button.load-more__button",
+                      "max_clicks": 5, "step_timeout_ms": 5000}
 
     selectors = {
         "title": "h1.article-header__title",
