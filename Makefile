@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 REPLAY ?= tests/fixtures/replay
 DATA   ?= data
 GENERIC_URL ?= https://www.riverside-courier.test/politics/
+# Listings that need a browser are rendered when Debian's chromium is installed (.ci/run installs
+# it; `apt-get install chromium` does by hand); without it the demo reads them as plain pages.
+RENDERING ?= $(if $(wildcard /usr/bin/chromium),auto,never)
+DEMO_SETTINGS = -s LOG_LEVEL=WARNING -s NEWSBOT_STATE=sqlite:///$(DATA)/.demo-state.sqlite -s NEWSBOT_RENDERING=$(RENDERING)
 
 .PHONY: demo test check install clean
 
@@ -18,13 +22,14 @@ $(BIN)/.installed: requirements.txt
 
 demo: install
 	@mkdir -p $(DATA) && rm -f $(DATA)/.demo-state.sqlite*
+	@[ "$(RENDERING)" != never ] || echo "note: /usr/bin/chromium not found, JavaScript listings are read without a browser"
 	@for spider in $$($(BIN)/scrapy list | grep -vx generic); do \
 		NEWSBOT_REPLAY=$(REPLAY) $(BIN)/scrapy crawl $$spider -O $(DATA)/$$spider.jsonl:jsonl \
-			-s LOG_LEVEL=WARNING -s NEWSBOT_STATE=sqlite:///$(DATA)/.demo-state.sqlite || exit $$?; \
+			$(DEMO_SETTINGS) || exit $$?; \
 	done
 	@# The generic spider needs a section URL: the recorded site in tests/fixtures/replay/generic_site.
 	@NEWSBOT_REPLAY=$(REPLAY) $(BIN)/scrapy crawl generic -a url=$(GENERIC_URL) -O $(DATA)/generic.jsonl:jsonl \
-		-s LOG_LEVEL=WARNING -s NEWSBOT_STATE=sqlite:///$(DATA)/.demo-state.sqlite
+		$(DEMO_SETTINGS)
 	@$(BIN)/python -m newsbot.summary $(DATA)/*.jsonl
 
 test: install
