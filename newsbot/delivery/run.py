@@ -30,6 +30,7 @@ class DeliveryRun:
         self.started = now.isoformat(timespec="seconds")
         self.run_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"
         self.batch_offsets: dict[str, int] = {}
+        self.last_batch_ids: dict[str, int] = {}
         # feed template -> records of this run's batches, for the manifest
         self.feeds: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.undelivered: list[Outcome] = []
@@ -48,6 +49,7 @@ class DeliveryRun:
         batch_id = self.batch_offsets[spider] + scrapy_batch_id
         # Recorded before the batch is written: a crash can never make a later run reuse it.
         self.spool.record_batch_id(spider, batch_id)
+        self.last_batch_ids[spider] = batch_id
         return batch_id
 
     # --- outcomes (called in the reactor thread) ---------------------------------------------

@@ -62,7 +62,7 @@ class SpooledFeedStorage:
 
     def open(self, spider: Spider) -> IO[bytes]:
         run = DeliveryRun.of(self.crawler)
-        batch_id = run.batch_offsets.get(spider.name, 0)
+        batch_id = run.last_batch_ids.get(spider.name, 0)
         self.meta = BatchMeta(key=run.spool.new_key(spider.name, batch_id), target=self.target,
                               spider=spider.name, run_id=run.run_id, feed=self._feed_template(),
                               batch_id=batch_id, overwrite=self.overwrite)

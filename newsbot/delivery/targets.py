@@ -180,7 +180,8 @@ def deliver_s3(client, data: Path, meta: BatchMeta, settings: BaseSettings) -> N
         raise describe_s3_error(exc, settings) from None
     size = head.get("ContentLength")
     etag = str(head.get("ETag", "")).strip('"')
-    stored_sha = head.get("Metadata", {}).get("sha256", "")
+    # Some servers return metadata keys capitalised ("Sha256").
+    stored_sha = {k.lower(): v for k, v in (head.get("Metadata") or {}).items()}.get("sha256", "")
     problems = []
     if size != meta.bytes:
         problems.append(f"size {size} instead of {meta.bytes}")
