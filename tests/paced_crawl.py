@@ -9,6 +9,7 @@ Exits with newsbot's exit code for the run, like `scrapy crawl`.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 import scrapy
@@ -29,9 +30,14 @@ class PacedSpider(scrapy.Spider):
         self.items, self.delay = int(items), float(delay)
 
     async def start(self):
+        body = "Lorem ipsum dolor sit amet, parliament votes on the budget. " * int(os.environ.get("PACED_BODY_REPEAT", "0"))
         for n in range(self.items):
-            yield {"n": n, "url": f"https://example.test/{n}", "title": f"item {n}"}
-            await asyncio.sleep(self.delay)
+            item = {"n": n, "url": f"https://example.test/{n}", "title": f"item {n}"}
+            if body:
+                item["body"] = body
+            yield item
+            if self.delay or n % 1000 == 999:
+                await asyncio.sleep(self.delay)
 
 
 def main(argv: list[str]) -> int:
