@@ -106,6 +106,20 @@ def test_batch_stays_in_the_spool_until_delivered(tmp_path):
     assert spool.pending() == []
 
 
+def test_a_failing_destination_gets_one_attempt_per_batch_until_it_recovers(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    first = make_ready(spool, str(blocker / "a.jsonl"), b'{"n": 1}\n', 1)
+    second = make_ready(spool, str(blocker / "b.jsonl"), b'{"n": 2}\n', 1)
+    deliverer = Deliverer(spool, settings(NEWSBOT_DELIVERY_RETRIES=2, NEWSBOT_DELIVERY_BACKOFF=0.01))
+    assert deliverer.deliver(first).attempts == 3
+    assert deliverer.deliver(second).attempts == 1
+    blocker.unlink()
+    assert deliverer.deliver(first).delivered
+    assert deliverer.failing == set()
+
+
 @pytest.mark.parametrize("gz", [False, True])
 def test_abandoned_partial_batch_is_salvaged_line_by_line(tmp_path, gz):
     spool = Spool(tmp_path / "spool")

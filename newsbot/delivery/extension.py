@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timezone
-from urllib.parse import urlparse
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
@@ -16,15 +15,9 @@ from scrapy.utils.asyncio import run_in_thread
 
 from .run import STAT, DeliveryRun
 from .spool import BatchMeta, Spool
-from .targets import Deliverer, Outcome
+from .targets import Deliverer, Outcome, destination_group
 
 logger = logging.getLogger(__name__)
-
-
-def destination_group(meta: BatchMeta) -> str:
-    """Batches that share a fate: one bucket, or one local folder."""
-    u = urlparse(meta.target)
-    return f"s3://{u.hostname}" if u.scheme == "s3" else str(meta.target).rsplit("/", 1)[0]
 
 
 def resend_pending(spool: Spool, deliverer: Deliverer, spider: str | None = None) -> list[Outcome]:

@@ -193,6 +193,12 @@ def deliver_s3(client, data: Path, meta: BatchMeta, settings: BaseSettings) -> N
         raise DeliveryError(f"verification failed for s3://{bucket}/{key}: " + ", ".join(problems))
 
 
+def destination_group(meta: BatchMeta) -> str:
+    """Batches that share a fate: one bucket, or one local folder."""
+    u = urlparse(meta.target)
+    return f"s3://{u.hostname}" if u.scheme == "s3" else str(meta.target).rsplit("/", 1)[0]
+
+
 # --- one batch, with retries ------------------------------------------------------------------
 class Deliverer:
     def __init__(self, spool: Spool, settings: BaseSettings):
@@ -200,6 +206,10 @@ class Deliverer:
         self.settings = settings
         self._s3 = None
         self.secrets = secret_values(settings)
+        # Destinations (bucket or folder) whose last delivery failed: the next batch bound there
+        # gets one attempt, not the full retry schedule, so a bucket that is down for the whole
+        # run costs one timeout per batch rather than minutes of backoff each.
+        self.failing: set[str] = set()
 
     def s3(self):
         if self._s3 is None:
@@ -216,7 +226,8 @@ class Deliverer:
             Spool.unlock(lock)
 
     def _deliver_locked(self, meta: BatchMeta) -> Outcome:
-        retries = max(0, self.settings.getint("NEWSBOT_DELIVERY_RETRIES"))
+        group = destination_group(meta)
+        retries = 0 if group in self.failing else max(0, self.settings.getint("NEWSBOT_DELIVERY_RETRIES"))
         backoff = self.settings.getfloat("NEWSBOT_DELIVERY_BACKOFF")
         backoff_max = self.settings.getfloat("NEWSBOT_DELIVERY_BACKOFF_MAX")
         data = self.spool.data_path(meta)
@@ -242,9 +253,11 @@ class Deliverer:
                 cause = redact(f"{type(exc).__name__}: {exc}", self.secrets)
                 break
             else:
+                self.failing.discard(group)
                 self.spool.remove(meta)
                 logger.info("delivered batch %s (%d items, %d bytes) to %s", meta.key, meta.items, meta.bytes, meta.target)
                 return Outcome(meta, delivered=True, attempts=attempts)
+        self.failing.add(group)
         meta.attempts += attempts
         meta.last_error = cause
         try:
