@@ -94,6 +94,9 @@ def test_missing_bucket_keeps_batches_then_scrapy_deliver_sends_them(server, iso
     assert failures and all("no such bucket" in line for line in failures)
     assert any("batch (4 items)" in line and "s3://news/politics/nikkei_asia/" in line for line in failures)
     assert spooled_items(isolated_newsbot_home) == 4
+    assert "Kept in the spool, not delivered: jsonl feed (4 items)" in result.stderr
+    assert "Stored jsonl feed" not in result.stderr
+    assert "'newsbot/delivery/pending_at_end': 2" in result.stderr  # the batch and its manifest
 
     server.client().create_bucket(Bucket="news")
     delivered = scrapy("deliver", *credentials(), *FAST, env=server.env(isolated_newsbot_home))

@@ -39,12 +39,31 @@ def resend_pending(spool: Spool, deliverer: Deliverer, spider: str | None = None
     return outcomes
 
 
+class StoredLineFilter(logging.Filter):
+    """Scrapy logs "Stored <feed>" whenever store() returns; for a batch that only reached the
+    spool that would read as success, so it is reworded (the error line says why)."""
+
+    def __init__(self, run: DeliveryRun):
+        super().__init__()
+        self.run = run
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Stored %s" and isinstance(record.args, tuple) and record.args:
+            message = str(record.args[0])
+            if any(message.endswith(f"in: {uri}") for uri in self.run.spooled_uris):
+                record.msg = "Kept in the spool, not delivered: %s"
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 class DeliveryExtension:
     def __init__(self, crawler: Crawler):
         self.crawler = crawler
         self.run = DeliveryRun.of(crawler)
         self.batch_seconds = crawler.settings.getfloat("NEWSBOT_DELIVERY_BATCH_SECONDS")
         self._timer = None
+        self._stored_filter = StoredLineFilter(self.run)
+        logging.getLogger("scrapy.extensions.feedexport").addFilter(self._stored_filter)
         crawler.signals.connect(self.spider_opened, signals.spider_opened)
         crawler.signals.connect(self.feed_exporter_closed, signals.feed_exporter_closed)
         crawler.signals.connect(self.spider_closed, signals.spider_closed)
@@ -101,15 +120,17 @@ class DeliveryExtension:
     async def feed_exporter_closed(self) -> None:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
-        if not self.crawler.settings.getbool("NEWSBOT_DELIVERY_MANIFEST"):
-            return
-        for feed, metas in list(self.run.feeds.items()):
-            if not metas:
-                continue
-            meta, body = self._manifest(feed, metas)
-            await run_in_thread(self.run.spool.add_ready, meta, body)
-            outcome = await run_in_thread(self.run.deliverer.deliver, meta)
-            self.run.record(outcome)
+        if self.crawler.settings.getbool("NEWSBOT_DELIVERY_MANIFEST"):
+            for feed, metas in list(self.run.feeds.items()):
+                if not metas:
+                    continue
+                meta, body = self._manifest(feed, metas)
+                await run_in_thread(self.run.spool.add_ready, meta, body)
+                outcome = await run_in_thread(self.run.deliverer.deliver, meta)
+                self.run.record(outcome)
+        # Every slot is stored by now (this signal follows them).
+        logging.getLogger("scrapy.extensions.feedexport").removeFilter(self._stored_filter)
+        self.crawler.stats.set_value(STAT + "pending_at_end", len(self.run.spool.pending()))
 
     def _manifest(self, feed: str, metas: list[BatchMeta]) -> tuple[BatchMeta, bytes]:
         undelivered = {o.meta.key: o.cause for o in self.run.undelivered}

@@ -34,6 +34,7 @@ class DeliveryRun:
         # feed template -> records of this run's batches, for the manifest
         self.feeds: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.undelivered: list[Outcome] = []
+        self.spooled_uris: set[str] = set()   # feed URIs of this run's undelivered batches
 
     @classmethod
     def of(cls, crawler: Crawler) -> "DeliveryRun":

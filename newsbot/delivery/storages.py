@@ -25,6 +25,7 @@ logger = logging.getLogger(__name__)
 class SpooledFeedStorage:
     def __init__(self, uri: str, crawler: Crawler, *, feed_options: dict[str, Any] | None = None):
         self.crawler = crawler
+        self.uri = uri
         self.feed_options = feed_options or {}
         u = urlparse(uri)
         if u.username or u.password:
@@ -88,6 +89,8 @@ class SpooledFeedStorage:
         run.record_spooled(meta)
         run.feeds[meta.feed].append(meta)
         outcome: Outcome = await run_in_thread(run.deliverer.deliver, meta)
+        if not outcome.delivered:
+            run.spooled_uris.add(self.uri)
         run.record(outcome)
 
     def _item_count(self) -> int:
