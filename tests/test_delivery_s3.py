@@ -97,6 +97,9 @@ def test_missing_bucket_keeps_batches_then_scrapy_deliver_sends_them(server, iso
     assert "Kept in the spool, not delivered: jsonl feed (4 items)" in result.stderr
     assert "Stored jsonl feed" not in result.stderr
     assert "'newsbot/delivery/pending_at_end': 2" in result.stderr  # the batch and its manifest
+    still_missing = scrapy("deliver", *credentials(), *FAST, env=server.env(isolated_newsbot_home))
+    assert still_missing.returncode == UNDELIVERED and "no such bucket" in still_missing.stderr
+    assert spooled_items(isolated_newsbot_home) == 4
 
     server.client().create_bucket(Bucket="news")
     delivered = scrapy("deliver", *credentials(), *FAST, env=server.env(isolated_newsbot_home))

@@ -157,6 +157,9 @@ def describe_s3_error(exc: Exception, settings: BaseSettings) -> DeliveryError:
         return DeliveryError(f"timeout: {endpoint} did not answer within {timeout:g}s")
     if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectionClosedError)):
         return DeliveryError(f"endpoint down: cannot connect to {endpoint}")
+    if isinstance(exc, bx.PartialCredentialsError):
+        return DeliveryError("incomplete credentials (an access key id needs its secret key, and the reverse)",
+                             fatal=True)
     if isinstance(exc, bx.NoCredentialsError):
         return DeliveryError("no credentials (set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the AWS chain)", fatal=True)
     if isinstance(exc, bx.BotoCoreError):
@@ -238,7 +241,12 @@ class Deliverer:
             attempts += 1
             try:
                 if scheme == "s3":
-                    deliver_s3(self.s3(), data, meta, self.settings)
+                    try:
+                        client = self.s3()
+                    except Exception as exc:  # e.g. partial credentials: no retry can help
+                        error = describe_s3_error(exc, self.settings)
+                        raise DeliveryError(error.cause, fatal=True) from None
+                    deliver_s3(client, data, meta, self.settings)
                 else:
                     deliver_file(data, meta)
             except DeliveryError as exc:
