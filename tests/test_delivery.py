@@ -6,6 +6,7 @@ import gzip
 import json
 import os
 import pprint
+import time
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,35 @@ def test_batches_close_by_time(tmp_path, isolated_newsbot_home):
     assert len(files) >= 2
     numbers = [json.loads(line)["n"] for p in files for line in p.read_text().splitlines()]
     assert sorted(numbers) == list(range(30))
+
+
+def test_killed_crawl_leaves_only_whole_files_and_its_partial_batch_is_salvaged(tmp_path, isolated_newsbot_home):
+    out = tmp_path / "out"
+    env = dict(os.environ, NEWSBOT_HOME=str(isolated_newsbot_home))
+    crawl = start_paced_crawl("2000", "0.01", "-o", f"{out}/%(batch_id)05d.jsonl:jsonl",
+                              "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=40", env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while len(list(out.glob("*.jsonl"))) < 2:
+            assert time.monotonic() < deadline and crawl.poll() is None, "no batch arrived"
+            time.sleep(0.02)
+        time.sleep(0.15)  # well inside the next batch
+        crawl.kill()  # SIGKILL: no cleanup of any kind
+        crawl.communicate(timeout=30)
+    finally:
+        if crawl.poll() is None:
+            crawl.kill()
+    def numbers() -> list[int]:
+        # Every visible file parses whole: a reader never sees a half-written batch.
+        return [json.loads(line)["n"] for p in sorted(out.glob("*.jsonl")) for line in p.read_text().splitlines()]
+    before = numbers()
+    assert len(before) % 40 == 0
+    spool = Spool(isolated_newsbot_home / "spool")
+    assert any(spool.writing.iterdir())  # the torn batch
+    result = scrapy("deliver", env=env)
+    assert result.returncode == OK, result.stderr[-3000:]
+    after = numbers()
+    assert len(after) > len(before)  # the partial batch's whole lines were delivered
+    assert len(after) == len(set(after))  # and nothing twice
+    assert set(before) <= set(after) and sorted(after) == list(range(len(after)))
+    assert list(spool.writing.iterdir()) == [] and spool.pending() == []

@@ -97,7 +97,9 @@ class SpoolFile:
 
     def __init__(self, path: Path):
         self.name = str(path)
-        self._file = open(path, "wb")
+        # Unbuffered: each exported item reaches the OS at once, so a crawl killed mid-batch
+        # (SIGKILL, OOM) leaves every whole item on disk for the next run to salvage.
+        self._file = open(path, "wb", buffering=0)
         self.sha256 = hashlib.sha256()
         self.md5 = hashlib.md5()
         self.size = 0
