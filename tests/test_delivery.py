@@ -121,6 +121,22 @@ def test_a_failing_destination_gets_one_attempt_per_batch_until_it_recovers(tmp_
     assert deliverer.failing == set()
 
 
+def test_append_resend_after_a_crash_does_not_duplicate(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    dest = tmp_path / "out.jsonl"
+    dest.write_bytes(b'{"n": 0}\n{"n": 1}\n')  # the batch already landed; the spool was not cleared
+    meta = make_ready(spool, str(dest), b'{"n": 1}\n', 1)
+    meta.overwrite = False
+    spool.update(meta)
+    [outcome] = resend_pending(spool, Deliverer(spool, settings()))
+    assert outcome.delivered and dest.read_bytes() == b'{"n": 0}\n{"n": 1}\n'
+    meta2 = make_ready(spool, str(dest), b'{"n": 2}\n', 1)
+    meta2.overwrite = False
+    spool.update(meta2)
+    [outcome] = resend_pending(spool, Deliverer(spool, settings()))
+    assert outcome.delivered and dest.read_bytes().endswith(b'{"n": 1}\n{"n": 2}\n')
+
+
 @pytest.mark.parametrize("gz", [False, True])
 def test_abandoned_partial_batch_is_salvaged_line_by_line(tmp_path, gz):
     spool = Spool(tmp_path / "spool")

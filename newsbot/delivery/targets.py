@@ -74,8 +74,27 @@ def local_path(target: str) -> Path:
     return Path(file_uri_to_path(target) if target.startswith("file:") else target)
 
 
+def _ends_with_batch(dest: Path, meta: BatchMeta) -> bool:
+    """An appended batch already at the end of `dest` (a run died after the rename but before the
+    spool was cleared): appending it again would duplicate its items."""
+    try:
+        size = dest.stat().st_size
+    except OSError:
+        return False
+    if size < meta.bytes or not meta.bytes:
+        return False
+    h = hashlib.sha256()
+    with open(dest, "rb") as f:
+        f.seek(size - meta.bytes)
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest() == meta.sha256
+
+
 def deliver_file(data: Path, meta: BatchMeta) -> None:
     dest = local_path(meta.target)
+    if not meta.overwrite and _ends_with_batch(dest, meta):
+        return
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.part")
