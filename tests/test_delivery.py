@@ -17,9 +17,9 @@ from newsbot.delivery.extension import resend_pending
 from newsbot.delivery.secrets import Secret, redact
 from newsbot.delivery.spool import BatchMeta, Spool
 from newsbot.delivery.targets import Deliverer
-from newsbot.exitcodes import OK, UNDELIVERED
+from newsbot.exitcodes import OK
 
-from .conftest import REPLAY, ROOT
+from .conftest import REPLAY
 from .delivery_support import scrapy, start_paced_crawl
 
 pytestmark = pytest.mark.timeout(120)

@@ -26,7 +26,7 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from scrapy.settings import BaseSettings
 
@@ -345,8 +345,3 @@ def _decompress_partial(raw: bytes) -> bytes:
         pass
     return b"".join(out)
 
-
-def iter_lines(path: Path) -> Iterator[bytes]:
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rb") as f:
-        yield from f

@@ -59,16 +59,6 @@ class Outcome:
     skipped: bool = False   # another process is delivering it right now
 
 
-def sha256_of(path: Path) -> tuple[int, str]:
-    h = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-            size += len(chunk)
-    return size, h.hexdigest()
-
-
 # --- local files ------------------------------------------------------------------------------
 def local_path(target: str) -> Path:
     return Path(file_uri_to_path(target) if target.startswith("file:") else target)
