@@ -165,3 +165,30 @@ NEWSBOT_CHROMIUM_EXTRA_ARGS = []
 PLAYWRIGHT_MAX_CONTEXTS = 2
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
+
+# --- delivery (newsbot/delivery; README "Delivery") ---------------------------------------------
+# Every feed batch goes to <NEWSBOT_HOME>/spool first, is delivered and verified, and only then
+# leaves the spool; what could not be delivered is re-sent at the next run's start.
+ADDONS["newsbot.delivery.addon.DeliveryAddon"] = 20
+FEED_STORAGES = {
+    "": "newsbot.delivery.storages.SpooledFeedStorage",
+    "file": "newsbot.delivery.storages.SpooledFeedStorage",
+    "s3": "newsbot.delivery.storages.SpooledFeedStorage",
+}
+FEED_URI_PARAMS = "newsbot.delivery.uriparams.uri_params"
+EXTENSIONS = {**globals().get("EXTENSIONS", {}), "newsbot.delivery.extension.DeliveryExtension": 600}
+NEWSBOT_DELIVERY_RETRIES = 3             # attempts after the first, per batch
+NEWSBOT_DELIVERY_BACKOFF = 2.0           # seconds before the first retry; doubles each time
+NEWSBOT_DELIVERY_BACKOFF_MAX = 60.0
+NEWSBOT_DELIVERY_CONNECT_TIMEOUT = 10.0  # seconds, per S3 request
+NEWSBOT_DELIVERY_READ_TIMEOUT = 60.0     # seconds without an answer before a request times out
+NEWSBOT_DELIVERY_BATCH_SECONDS = 0       # > 0: also close a batch this many seconds after it opened
+NEWSBOT_DELIVERY_RESEND_AT_START = True
+NEWSBOT_DELIVERY_MANIFEST = True
+NEWSBOT_DELIVERY_MANIFEST_URI = None     # default: <first batch URI>.manifest.json
+NEWSBOT_DELIVERY_S3_ADDRESSING = "path"  # "path" suits S3-compatible servers; "auto"/"virtual" for AWS
+AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID")
+AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY")
+AWS_SESSION_TOKEN = os.environ.get("AWS_SESSION_TOKEN")
+AWS_ENDPOINT_URL = os.environ.get("AWS_ENDPOINT_URL")
+AWS_REGION_NAME = os.environ.get("AWS_REGION_NAME") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"

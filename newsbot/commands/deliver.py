@@ -1,0 +1,51 @@
+"""`scrapy deliver`: re-send every batch waiting in the delivery spool now (the next crawl would
+do it at its start). Exit code 0 when the spool is empty afterwards, 4 (UNDELIVERED) otherwise."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from scrapy.commands import ScrapyCommand
+
+from ..delivery.addon import DeliveryAddon
+from ..delivery.extension import resend_pending
+from ..delivery.spool import Spool
+from ..delivery.targets import Deliverer
+from ..exitcodes import OK, UNDELIVERED
+
+logger = logging.getLogger(__name__)
+
+
+class Command(ScrapyCommand):
+    requires_project = True
+    default_settings = {"LOG_LEVEL": "INFO"}
+
+    def syntax(self) -> str:
+        return "[options]"
+
+    def short_desc(self) -> str:
+        return "Deliver the feed batches waiting in newsbot's spool"
+
+    def add_options(self, parser: argparse.ArgumentParser) -> None:
+        super().add_options(parser)
+        parser.add_argument("--spider", help="only batches written by this spider")
+
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        assert self.settings is not None
+        settings = self.settings.copy()
+        DeliveryAddon._hide_secrets(settings)
+        spool = Spool.from_settings(settings)
+        outcomes = resend_pending(spool, Deliverer(spool, settings), opts.spider)
+        failed = 0
+        for outcome in outcomes:
+            meta = outcome.meta
+            if outcome.delivered:
+                print(f"delivered {meta.key} ({meta.items} items, {meta.bytes} bytes) -> {meta.target}")
+            else:
+                failed += 1
+                logger.error("batch %s (%d items) not delivered to %s: %s; kept in the spool",
+                             meta.key, meta.items, meta.target, outcome.cause)
+        left = len(spool.pending(opts.spider))
+        print(f"{len(outcomes) - failed} delivered, {failed} not delivered, {left} left in {spool.root}")
+        self.exitcode = UNDELIVERED if left else OK

@@ -1,0 +1,347 @@
+"""The delivery spool under <NEWSBOT_HOME>/spool.
+
+    spool/writing/<key>/data       a batch being written (its writer holds an flock on `lock`)
+    spool/writing/<key>/meta.json  where the batch goes, written when the batch opens
+    spool/ready/<key>/             a whole batch: data fsynced, meta.json final; the directory is
+                                   moved here from writing/ with one atomic rename
+    spool/batch-ids.json           last batch id used per spider, so batch ids keep growing across
+                                   runs and a new run never overwrites an older run's object
+
+A batch leaves ready/ only after its target verified it (see newsbot.delivery.targets). A crawl
+killed mid-batch leaves writing/<key> unlocked; the next run salvages its whole JSON lines into a
+ready batch (see `salvage_abandoned`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+import zlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import BaseSettings
+
+from ..paths import newsbot_home
+
+logger = logging.getLogger(__name__)
+
+DATA = "data"
+META = "meta.json"
+LOCK = "lock"
+
+
+def spool_dir(settings: BaseSettings | None) -> Path:
+    return newsbot_home(settings) / "spool"
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `path` so a reader sees the old file or the whole new one, never half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+@dataclass
+class BatchMeta:
+    key: str
+    target: str               # where the batch goes (credential-free URI)
+    spider: str
+    run_id: str
+    feed: str                 # the feed URI template it came from
+    batch_id: int
+    kind: str = "batch"       # "batch" or "manifest"
+    overwrite: bool = True
+    items: int = 0
+    bytes: int = 0
+    sha256: str = ""
+    md5: str = ""
+    created: str = ""
+    attempts: int = 0
+    last_error: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> "BatchMeta":
+        data = json.loads(path.read_text("utf-8"))
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def dump(self) -> bytes:
+        return json.dumps(asdict(self), indent=1, sort_keys=True).encode("utf-8")
+
+
+class SpoolFile:
+    """The file object the exporter (or the gzip post-processor) writes a batch into: counts bytes
+    and hashes them as they pass, so finishing a batch needs no second read."""
+
+    def __init__(self, path: Path):
+        self.name = str(path)
+        # Unbuffered: each exported item reaches the OS at once, so a crawl killed mid-batch
+        # (SIGKILL, OOM) leaves every whole item on disk for the next run to salvage.
+        self._file = open(path, "wb", buffering=0)
+        self.sha256 = hashlib.sha256()
+        self.md5 = hashlib.md5()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        data = bytes(data)
+        self._file.write(data)
+        self.sha256.update(data)
+        self.md5.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def tell(self) -> int:
+        return self.size
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+    def finish(self) -> None:
+        """Flush and fsync; the data is on disk when this returns."""
+        if not self._file.closed:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+
+    def close(self) -> None:
+        # Closing (e.g. by Scrapy) must not lose the data: it is the same as finishing.
+        self.finish()
+
+
+class Spool:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.writing = self.root / "writing"
+        self.ready = self.root / "ready"
+        for folder in (self.writing, self.ready):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._locks: dict[str, int] = {}
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings | None) -> "Spool":
+        return cls(spool_dir(settings))
+
+    # --- writing ---------------------------------------------------------------------------
+    def new_key(self, spider: str, batch_id: int) -> str:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        return f"{stamp}-{spider}-{batch_id:05d}-{uuid.uuid4().hex[:8]}"
+
+    def open_batch(self, meta: BatchMeta) -> SpoolFile:
+        folder = self.writing / meta.key
+        folder.mkdir(parents=True)
+        lock_fd = os.open(folder / LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(lock_fd, fcntl.LOCK_EX)
+        self._locks[meta.key] = lock_fd
+        meta.created = meta.created or datetime.now(timezone.utc).isoformat(timespec="seconds")
+        write_atomic(folder / META, meta.dump())
+        return SpoolFile(folder / DATA)
+
+    def commit_batch(self, meta: BatchMeta, file: SpoolFile | None) -> Path:
+        """Make a written batch whole: data fsynced, final meta, one atomic rename into ready/."""
+        folder = self.writing / meta.key
+        if file is not None:
+            file.finish()
+            meta.bytes, meta.sha256, meta.md5 = file.size, file.sha256.hexdigest(), file.md5.hexdigest()
+        write_atomic(folder / META, meta.dump())
+        target = self.ready / meta.key
+        os.rename(folder, target)
+        fsync_dir(self.ready)
+        fsync_dir(self.writing)
+        self._release(meta.key)
+        return target
+
+    def add_ready(self, meta: BatchMeta, data: bytes) -> Path:
+        """Spool a small batch built in memory (a manifest)."""
+        file = self.open_batch(meta)
+        file.write(data)
+        return self.commit_batch(meta, file)
+
+    def _release(self, key: str) -> None:
+        fd = self._locks.pop(key, None)
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    # --- reading ---------------------------------------------------------------------------
+    def pending(self, spider: str | None = None) -> list[BatchMeta]:
+        metas = []
+        for folder in sorted(self.ready.iterdir()):
+            meta_path = folder / META
+            if not meta_path.is_file():
+                continue
+            try:
+                meta = BatchMeta.load(meta_path)
+            except (OSError, ValueError, TypeError) as exc:
+                logger.error("spool batch %s has an unreadable meta.json (%s); left in place", folder.name, exc)
+                continue
+            if spider is None or meta.spider == spider:
+                metas.append(meta)
+        # Batches before manifests: a manifest describes batches that should arrive first.
+        return sorted(metas, key=lambda m: (m.kind == "manifest", m.key))
+
+    def data_path(self, meta: BatchMeta) -> Path:
+        return self.ready / meta.key / DATA
+
+    def update(self, meta: BatchMeta) -> None:
+        write_atomic(self.ready / meta.key / META, meta.dump())
+
+    def remove(self, meta: BatchMeta) -> None:
+        """Called only after the target verified the batch."""
+        folder = self.ready / meta.key
+        # Rename first so a crash mid-delete leaves nothing that looks like a pending batch.
+        doomed = self.root / f".delete-{meta.key}"
+        os.rename(folder, doomed)
+        fsync_dir(self.ready)
+        shutil.rmtree(doomed, ignore_errors=True)
+
+    def try_lock(self, meta: BatchMeta) -> int | None:
+        """An exclusive lock on a ready batch while it is delivered (None: another process has it)."""
+        try:
+            fd = os.open(self.ready / meta.key / LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        return fd
+
+    @staticmethod
+    def unlock(fd: int | None) -> None:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    # --- crash recovery --------------------------------------------------------------------
+    def salvage_abandoned(self) -> list[BatchMeta]:
+        """Batches whose writer died (its flock is gone): keep every whole JSON line, spool them as
+        a ready batch to the same target, and drop only the torn last line (its item was not
+        delivered, so it is re-crawled)."""
+        salvaged = []
+        for folder in sorted(self.writing.iterdir()):
+            if not folder.is_dir() or folder.name in self._locks:
+                continue
+            lock_path = folder / LOCK
+            try:
+                fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue  # still being written by a live process
+            try:
+                meta = self._salvage(folder)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+            if meta is not None:
+                salvaged.append(meta)
+        return salvaged
+
+    def _salvage(self, folder: Path) -> BatchMeta | None:
+        try:
+            meta = BatchMeta.load(folder / META)
+        except (OSError, ValueError, TypeError):
+            logger.error("abandoned spool batch %s has no readable meta.json; moved aside", folder.name)
+            os.rename(folder, self.root / f"broken-{folder.name}")
+            return None
+        raw = (folder / DATA).read_bytes() if (folder / DATA).exists() else b""
+        gzipped = meta.target.endswith(".gz")
+        text = _decompress_partial(raw) if gzipped else raw
+        lines = []
+        for line in text.split(b"\n")[:-1]:  # the last piece has no newline: torn or empty
+            try:
+                json.loads(line)
+            except ValueError:
+                continue
+            lines.append(line + b"\n")
+        dropped = text.count(b"\n") - len(lines) + (1 if text and not text.endswith(b"\n") else 0)
+        if not lines:
+            shutil.rmtree(folder, ignore_errors=True)
+            logger.warning("abandoned spool batch %s had no whole item; discarded (%d torn line(s) are re-crawlable)",
+                           meta.key, dropped)
+            return None
+        body = b"".join(lines)
+        data = gzip.compress(body, mtime=0) if gzipped else body
+        meta.items = len(lines)
+        meta.bytes = len(data)
+        meta.sha256 = hashlib.sha256(data).hexdigest()
+        meta.md5 = hashlib.md5(data).hexdigest()
+        meta.extra["salvaged"] = True
+        write_atomic(folder / DATA, data)
+        write_atomic(folder / META, meta.dump())
+        os.rename(folder, self.ready / meta.key)
+        fsync_dir(self.ready)
+        logger.warning("salvaged abandoned spool batch %s: %d whole item(s) kept, %d torn line(s) dropped",
+                       meta.key, meta.items, dropped)
+        return meta
+
+    # --- batch ids across runs -------------------------------------------------------------
+    def last_batch_id(self, spider: str) -> int:
+        try:
+            return int(json.loads((self.root / "batch-ids.json").read_text("utf-8")).get(spider, 0))
+        except (OSError, ValueError):
+            return 0
+
+    def record_batch_id(self, spider: str, batch_id: int) -> None:
+        path = self.root / "batch-ids.json"
+        try:
+            ids = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            ids = {}
+        if batch_id > int(ids.get(spider, 0)):
+            ids[spider] = batch_id
+            write_atomic(path, json.dumps(ids, sort_keys=True).encode())
+
+
+def _decompress_partial(raw: bytes) -> bytes:
+    """As much of a truncated gzip stream as can be decoded."""
+    out = []
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out.append(decoder.decompress(raw))
+    except zlib.error:
+        pass
+    return b"".join(out)
+
