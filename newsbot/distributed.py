@@ -53,6 +53,8 @@ class DistributedAddon:
         # The queue and seen set belong to the fleet run, not to one worker: keep them on close.
         settings.set("SCHEDULER_PERSIST", True, priority="addon")
         settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 1, priority="addon")
+        # Many workers of one spider may share a machine: the fleet's queue, not a lock, divides the work.
+        settings.set("NEWSBOT_LOCK_ENABLED", False, priority="addon")
         settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0}
 
 

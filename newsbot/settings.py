@@ -111,7 +111,9 @@ NEWSBOT_RETRY_AFTER_PAUSES_DOMAIN = True
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Requests and redirects to private, loopback, link-local and metadata addresses are refused;
 # list host names, addresses or CIDR networks here to allow some anyway (an intranet source).
-NEWSBOT_ALLOWED_PRIVATE_HOSTS: list[str] = []
+# (also the environment variable, comma-separated: tests allow 127.0.0.1 for their local servers)
+NEWSBOT_ALLOWED_PRIVATE_HOSTS: list[str] = [
+    h.strip() for h in os.environ.get("NEWSBOT_ALLOWED_PRIVATE_HOSTS", "").split(",") if h.strip()]
 NEWSBOT_NETGUARD_ENABLED = True
 # Also refuse public-looking host names that resolve to a non-public address.
 NEWSBOT_NETGUARD_RESOLVE = True

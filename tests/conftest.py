@@ -46,6 +46,9 @@ def isolated_newsbot_home(tmp_path_factory, monkeypatch) -> Path:
     """Each test gets its own NEWSBOT_HOME (dedup state, spool, ...), also seen by subprocesses."""
     home = tmp_path_factory.mktemp("newsbot-home")
     monkeypatch.setenv("NEWSBOT_HOME", str(home))
+    # Tests crawl servers they start on 127.0.0.1, which newsbot refuses by default (and only that
+    # address: 127.0.0.2 and the rest of loopback stay refused, as the fault tests check).
+    monkeypatch.setenv("NEWSBOT_ALLOWED_PRIVATE_HOSTS", "127.0.0.1")
     monkeypatch.delenv("NEWSBOT_STATE", raising=False)
     return home
 

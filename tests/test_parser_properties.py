@@ -131,6 +131,10 @@ def test_the_property_tests_cover_every_outlet():
         result = parse_article(response, PROFILES[-1])
         if result.item is None:  # a video or live page may hold too little text for a foreign profile
             continue
+        try:
+            item = run_offline_pipelines(result.item)
+        except DropItem:  # cleaning may leave a foreign page's body empty: dropped, not written
+            continue
         made += 1
-        assert schema_errors(run_offline_pipelines(result.item)) == []
+        assert schema_errors(item) == []
     assert made >= 0.8 * len(SEEDS)
