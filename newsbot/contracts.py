@@ -186,8 +186,10 @@ def contract_request_meta(spider: Spider, callback: str, url: str) -> dict[str, 
     own = getattr(spider, "contract_request_meta", None)
     if callable(own):
         return dict(own(callback, url) or {})
-    if callback == "parse_article" and hasattr(spider, "article_request"):
-        return dict(spider.article_request(url).meta)
+    if callback == "parse_article" and hasattr(spider, "article_meta"):
+        # Not article_request(): that would mark the URL as requested, and the listing and feed
+        # contracts of the same check run would then find nothing new to follow.
+        return dict(spider.article_meta(url))
     return {}
 
 

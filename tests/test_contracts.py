@@ -78,16 +78,15 @@ def test_check_fails_when_a_promised_url_is_not_recorded(replay_copy):
 def test_contract_requests_carry_the_spiders_own_meta():
     class RenderedSpider(NikkeiAsiaSpider):
         name = "rendered"
-
-        def article_request(self, url, **meta):       # as a scrapy-playwright outlet would
-            request = super().article_request(url, **meta)
-            return request.replace(meta={**request.meta, "playwright": True, "playwright_include_page": False})
+        render_articles = True  # the declaration of an outlet whose article pages need a browser
 
     from unittest import TestResult
     from scrapy.contracts.default import ReturnsContract, UrlContract
+    from scrapy.utils.test import get_crawler
     from newsbot.contracts import CoverageContract, NoJunkContract, SchemaContract
     manager = DeclaredContractsManager([UrlContract, ReturnsContract, SchemaContract, NoJunkContract, CoverageContract])
-    requests = [r for r in manager.from_spider(RenderedSpider(), TestResult()) if isinstance(r, Request)]
+    spider = RenderedSpider.from_crawler(get_crawler(RenderedSpider))
+    requests = [r for r in manager.from_spider(spider, TestResult()) if isinstance(r, Request)]
     article = [r for r in requests if "Japan-US-working-groups" in r.url]
     assert article and article[0].meta["playwright"] is True and article[0].meta["newsbot_article"] is True
     listing = [r for r in requests if r.url.endswith("/Politics")]

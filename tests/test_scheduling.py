@@ -37,7 +37,9 @@ def test_crontab_lines_parse_with_croniter(isolated_newsbot_home):
         expr, command = " ".join(fields[:5]), fields[5]
         assert croniter.is_valid(expr), line
         entries[re.search(r"/scrapy crawl (\w+) ", command).group(1)] = (expr, command)
-    assert set(entries) == {"nikkei_asia", "local_politics", "local_raising"}
+    listed = subprocess.run([SCRAPY, "list", *LOCAL], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert set(entries) == set(listed.stdout.split())  # one line per spider
+    assert {"nikkei_asia", "local_politics", "local_raising"} <= set(entries)
     assert entries["nikkei_asia"][0] == "5 7 * * *"                 # setting beats the spider's attribute
     assert entries["local_politics"][0] == LocalPoliticsSpider.schedule
     expr, command = entries["local_politics"]

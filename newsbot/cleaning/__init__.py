@@ -224,6 +224,7 @@ class TextCleaner:
         kept: list[str] = []
         removed: Counter[str] = Counter()
         seen: set[str] = set()
+        restated: list[str] = []  # prose paragraphs removed as repeating the title or standfirst
         in_list = False       # inside a list opened by a "Related"/paywall heading
         prose_started = False
         matches = [self.match(p) for p in paragraphs]
@@ -256,6 +257,12 @@ class TextCleaner:
                     seen.add(folded)
             else:
                 removed[reason] += 1
+                if reason == "title_repeat" and is_prose(paragraph):
+                    restated.append(paragraph)
+        if not kept and restated:
+            # A video or gallery page whose only text is its description: that text is its body.
+            kept.append(restated[0])
+            removed["title_repeat"] -= 1
         # After the last sentence of the article: short labels are the page's footer, not the article.
         while len(kept) > 1 and _is_label(kept[-1]) and not _SENTENCE_END.search(kept[-1]) and prose_started:
             kept.pop()

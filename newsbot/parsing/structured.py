@@ -214,7 +214,7 @@ def meta_fields(sel: Selector) -> dict[str, Any]:
         return [v for name in names for v in (clean_line(x) for x in tags.get(name, ())) if v]
 
     first = lambda *names: next(iter(_meta(*names)), None)  # noqa: E731
-    authors = [a for a in _meta("article:author", "author", "byl", "parsely-author")
+    authors = [a for a in _meta("article:author", "og:article:author", "author", "byl", "parsely-author")
                if not a.startswith(("http://", "https://"))]
     locale = first("og:locale")
     fields: dict[str, Any] = {

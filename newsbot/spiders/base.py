@@ -130,12 +130,15 @@ class PoliticsSpider(scrapy.Spider):
     def clean_url(self, url: str) -> str:
         return url_query_cleaner(url, self.tracking_params, remove=True, keep_fragments=False)
 
+    def article_meta(self, url: str) -> dict[str, Any]:
+        """Meta of a request for an article page; newsbot_article marks it (listings and feeds lack it)."""
+        return {"newsbot_article": True, **render_meta(self, url, "article")}
+
     def article_request(self, url: str, **meta: Any) -> scrapy.Request:
+        """The request for an article page, remembered so no other source asks for it again."""
         url = self.clean_url(url)
         self._requested.add(canonicalize_url(url))
-        # newsbot_article marks requests for article pages (listing pages and feeds lack it).
-        return scrapy.Request(url, callback=self.parse_article,
-                              meta={"newsbot_article": True, **render_meta(self, url, "article"), **meta})
+        return scrapy.Request(url, callback=self.parse_article, meta={**self.article_meta(url), **meta})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
         return self.parse_listing(response)
