@@ -17,6 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured, UsageError
 from scrapy.settings import BaseSettings
 
+from .addons import OVER_DEFAULTS
 from .paths import setting_or_env
 
 logger = logging.getLogger(__name__)
@@ -43,18 +44,18 @@ class DistributedAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         if not is_distributed(settings):
             return
-        settings.set("NEWSBOT_DISTRIBUTED", True, priority="addon")
-        settings.set("REDIS_URL", redis_url(settings), priority="addon")
-        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority="addon")
-        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
-        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority="addon")
-        settings.set("SCHEDULER_QUEUE_KEY", QUEUE_KEY, priority="addon")
-        settings.set("SCHEDULER_DUPEFILTER_KEY", SEEN_KEY, priority="addon")
+        settings.set("NEWSBOT_DISTRIBUTED", True, priority=OVER_DEFAULTS)
+        settings.set("REDIS_URL", redis_url(settings), priority=OVER_DEFAULTS)
+        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority=OVER_DEFAULTS)
+        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=OVER_DEFAULTS)
+        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=OVER_DEFAULTS)
+        settings.set("SCHEDULER_QUEUE_KEY", QUEUE_KEY, priority=OVER_DEFAULTS)
+        settings.set("SCHEDULER_DUPEFILTER_KEY", SEEN_KEY, priority=OVER_DEFAULTS)
         # The queue and seen set belong to the fleet run, not to one worker: keep them on close.
-        settings.set("SCHEDULER_PERSIST", True, priority="addon")
-        settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 1, priority="addon")
+        settings.set("SCHEDULER_PERSIST", True, priority=OVER_DEFAULTS)
+        settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 1, priority=OVER_DEFAULTS)
         # Many workers of one spider may share a machine: the fleet's queue, not a lock, divides the work.
-        settings.set("NEWSBOT_LOCK_ENABLED", False, priority="addon")
+        settings.set("NEWSBOT_LOCK_ENABLED", False, priority=OVER_DEFAULTS)
         settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0}
 
 

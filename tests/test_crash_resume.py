@@ -27,16 +27,23 @@ def lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
+def written(workdir: Path, output: str) -> int:
+    """Items this run has written: in its output file, or still in its open spool batch (local
+    feeds go through the delivery spool and reach the output file whole, when the batch closes)."""
+    spool = Path(os.environ["NEWSBOT_HOME"]) / "spool" / "writing"
+    return lines(workdir / output) + sum(lines(p) for p in spool.glob("*/data"))
+
+
 def kill_after(site: FaultSite, workdir: Path, jobdir: Path, output: str, delivered_before: int, at_least: int) -> None:
-    """Start a run of the job and SIGKILL it once `at_least` more items are in its output."""
+    """Start a run of the job and SIGKILL it once `at_least` more items are written."""
     process = run_fault_crawl(site, workdir, "-a", "jobs=1", "-s", f"JOBDIR={jobdir}", output=output,
                               settings=JOB_SETTINGS, wait=False)
     deadline = time.monotonic() + 30
     try:
-        while lines(workdir / output) < at_least and time.monotonic() < deadline:
+        while written(workdir, output) < at_least and time.monotonic() < deadline:
             assert process.poll() is None, "the run ended before it could be killed"
             time.sleep(0.02)
-        assert lines(workdir / output) >= at_least, "the run delivered too little in 30 s"
+        assert written(workdir, output) >= at_least, "the run delivered too little in 30 s"
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait(10)

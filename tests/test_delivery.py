@@ -25,6 +25,13 @@ from .delivery_support import scrapy, start_paced_crawl
 pytestmark = pytest.mark.timeout(120)
 
 
+@pytest.fixture(autouse=True)
+def plain_pages_only(monkeypatch):
+    """Delivery is under test, not rendering: the Nikkei recordings give their 4 plain articles."""
+    monkeypatch.setenv("NEWSBOT_RENDERING", "never")
+
+
+
 def settings(**overrides) -> Settings:
     s = Settings()
     s.setmodule("newsbot.settings")

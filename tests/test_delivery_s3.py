@@ -23,6 +23,13 @@ pytestmark = pytest.mark.timeout(120)
 TEMPLATE = "s3://news/politics/%(outlet)s/%(date)s/%(batch_id)05d.jsonl.gz"
 
 
+@pytest.fixture(autouse=True)
+def plain_pages_only(monkeypatch):
+    """Delivery is under test, not rendering: the Nikkei recordings give their 4 plain articles."""
+    monkeypatch.setenv("NEWSBOT_RENDERING", "never")
+
+
+
 @pytest.fixture
 def server(tmp_path):
     srv = S3Server(tmp_path / "s3root")

@@ -38,7 +38,10 @@ def _metadata_selector(tree: Any) -> Selector:
     field name, which on a whole page costs as much as extraction; on the head it is cheap."""
     from copy import deepcopy
 
-    small = lxml_html.Element("html", dict(tree.attrib))
+    try:
+        small = lxml_html.Element("html", dict(tree.attrib))
+    except ValueError:  # hostile markup: an attribute name lxml's builder refuses
+        small = lxml_html.Element("html")
     head = tree.find("head")
     if head is not None:
         small.append(deepcopy(head))
