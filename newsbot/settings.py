@@ -41,6 +41,8 @@ NEWSBOT_MAX_LISTING_PAGES = 5
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.useragent.UserAgentMiddleware": None,
     "newsbot.middlewares.useragent.ContactUserAgentMiddleware": 500,
+    # Before robots.txt (100) is asked, so known articles cost no request at all.
+    "newsbot.middlewares.dedup.KnownArticleMiddleware": 50,
     # Last before the download handler, so retries, robots.txt and decompression all see replays.
     "newsbot.middlewares.replay.ReplayDownloaderMiddleware": 950,
 }
@@ -49,7 +51,23 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.clean.CleanBodyPipeline": 200,
     "newsbot.pipelines.finalize.FinalizePipeline": 800,
     "newsbot.pipelines.validate.ValidatePipeline": 900,
+    # After validation: only items that will be written are remembered.
+    "newsbot.pipelines.dedup.DedupPipeline": 950,
 }
+# --- deduplication (newsbot/dedup/) -------------------------------------------------------------
+# State store: sqlite:///path (default: <NEWSBOT_HOME>/state.sqlite) or redis://host:port/db.
+# Also read from the NEWSBOT_STATE environment variable.
+NEWSBOT_STATE = None
+NEWSBOT_DEDUP_ENABLED = True
+# drop: later copies of a story are dropped and counted; link: emitted with duplicate_of.
+NEWSBOT_DEDUP_MODE = None
+# Estimated Jaccard similarity of word shingles at which two bodies are the same story.
+NEWSBOT_DEDUP_THRESHOLD = 0.5
+NEWSBOT_DEDUP_NUM_PERM = 128
+NEWSBOT_DEDUP_SHINGLE_WORDS = 3
+# Known article URLs are fetched again after this many hours to look for updates (-1: never).
+NEWSBOT_DEDUP_REFETCH_HOURS = 24
+
 LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"
 LOG_LEVEL = "INFO"
 
