@@ -123,11 +123,11 @@ def _race(url: str, bodies: list[str], out) -> None:
 
 
 def test_concurrent_runs_keep_each_story_once(state_url):
-    # Four processes see the same 30 distinct stories at the same time: exactly one keeps each.
+    # Three processes see the same 30 distinct stories at the same time: exactly one keeps each.
     bodies = [f"Story number {i}: " + " ".join(f"word{i}_{j}" for j in range(60)) for i in range(30)]
-    ctx = multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("fork")
     out = ctx.Queue()
-    workers = [ctx.Process(target=_race, args=(state_url, bodies, out)) for _ in range(4)]
+    workers = [ctx.Process(target=_race, args=(state_url, bodies, out)) for _ in range(3)]
     for w in workers:
         w.start()
     results = [out.get(timeout=60) for _ in workers]
