@@ -62,7 +62,7 @@ NEWSBOT_DEDUP_ENABLED = True
 # drop: later copies of a story are dropped and counted; link: emitted with duplicate_of.
 NEWSBOT_DEDUP_MODE = None
 # Estimated Jaccard similarity of word shingles at which two bodies are the same story.
-NEWSBOT_DEDUP_THRESHOLD = 0.5
+NEWSBOT_DEDUP_THRESHOLD = 0.4
 NEWSBOT_DEDUP_NUM_PERM = 128
 NEWSBOT_DEDUP_SHINGLE_WORDS = 3
 # Known article URLs are fetched again after this many hours to look for updates (-1: never).

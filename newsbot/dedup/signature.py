@@ -22,7 +22,7 @@ class Signer:
     found through any band are then confirmed by their estimated Jaccard similarity.
     """
 
-    def __init__(self, threshold: float = 0.5, num_perm: int = 128, shingle_words: int = 3, seed: int = 1):
+    def __init__(self, threshold: float = 0.4, num_perm: int = 128, shingle_words: int = 3, seed: int = 1):
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"near-duplicate threshold must be between 0 and 1, got {threshold}")
         self.threshold, self.num_perm, self.shingle_words = threshold, num_perm, shingle_words

@@ -72,10 +72,10 @@ def state_url(settings: BaseSettings | None = None) -> str:
     return setting_or_env(settings, "NEWSBOT_STATE", default) or default
 
 
-def open_store(url: str) -> StateStore:
+def open_store(url: str, commit_every: int = 1) -> StateStore:
     if url.startswith("sqlite://"):
         from .sqlite import SQLiteStore
-        return SQLiteStore(url)
+        return SQLiteStore(url, commit_every=commit_every)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisStore
         return RedisStore(url)

@@ -33,7 +33,7 @@ class DedupPipeline:
         mode = (setting_or_env(settings, "NEWSBOT_DEDUP_MODE", "drop") or "drop").lower()
         if mode not in MODES:
             raise NotConfigured(f"NEWSBOT_DEDUP_MODE must be one of {MODES}, got {mode!r}")
-        signer = Signer(threshold=settings.getfloat("NEWSBOT_DEDUP_THRESHOLD", 0.5),
+        signer = Signer(threshold=settings.getfloat("NEWSBOT_DEDUP_THRESHOLD", 0.4),
                         num_perm=settings.getint("NEWSBOT_DEDUP_NUM_PERM", 128),
                         shingle_words=settings.getint("NEWSBOT_DEDUP_SHINGLE_WORDS", 3))
         return cls(crawler, DedupIndex(crawler_store(crawler), signer), mode)
