@@ -44,6 +44,8 @@ class SQLiteStore(StateStore):
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=60000")
+        # Band lookups and inserts land on random pages: keep the hot part of the index in memory.
+        self.db.execute("PRAGMA cache_size=-131072")
         self._depth = 0
         with self.transaction():
             for statement in SCHEMA.split(";"):
