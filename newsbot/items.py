@@ -28,6 +28,10 @@ class ArticleItem:
     content_hash: str | None = None
     scraped_at: str | None = None
     spider: str | None = None
+    # Deduplication: canonical URL of the first copy of this story (NEWSBOT_DEDUP_MODE=link), and
+    # the article's version (1, then +1 each time its text changes materially).
+    duplicate_of: str | None = None
+    version: int | None = None
 
 
 @lru_cache(maxsize=1)

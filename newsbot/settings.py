@@ -52,6 +52,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Closest to the engine: counts how each request finally ended, after retries (health, summary).
     "newsbot.extensions.outcomes.RequestOutcomeMiddleware": 10,
     "newsbot.middlewares.useragent.ContactUserAgentMiddleware": 500,
+    # Before robots.txt (100) is asked, so known articles cost no request at all.
+    "newsbot.middlewares.dedup.KnownArticleMiddleware": 50,
     # Last before the download handler, so retries, robots.txt and decompression all see replays.
     "newsbot.middlewares.replay.ReplayDownloaderMiddleware": 950,
 }
@@ -61,6 +63,8 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.clean.LearnedBoilerplatePipeline": 210,
     "newsbot.pipelines.finalize.FinalizePipeline": 800,
     "newsbot.pipelines.validate.ValidatePipeline": 900,
+    # After validation: only items that will be written are remembered.
+    "newsbot.pipelines.dedup.DedupPipeline": 950,
 }
 # --- runs from cron and CI (README "Running from cron and CI") ----------------------------------
 EXTENSIONS = {
@@ -88,6 +92,20 @@ SPIDER_CONTRACTS = {
     "newsbot.contracts.NoJunkContract": 11,
     "newsbot.contracts.CoverageContract": 12,
 }
+
+# --- deduplication (newsbot/dedup/) -------------------------------------------------------------
+# State store: sqlite:///path (default: <NEWSBOT_HOME>/state.sqlite) or redis://host:port/db.
+# Also read from the NEWSBOT_STATE environment variable.
+NEWSBOT_STATE = None
+NEWSBOT_DEDUP_ENABLED = True
+# drop: later copies of a story are dropped and counted; link: emitted with duplicate_of.
+NEWSBOT_DEDUP_MODE = None
+# Estimated Jaccard similarity of word shingles at which two bodies are the same story.
+NEWSBOT_DEDUP_THRESHOLD = 0.4
+NEWSBOT_DEDUP_NUM_PERM = 128
+NEWSBOT_DEDUP_SHINGLE_WORDS = 3
+# Known article URLs are fetched again after this many hours to look for updates (-1: never).
+NEWSBOT_DEDUP_REFETCH_HOURS = 24
 
 LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"
 LOG_LEVEL = "INFO"

@@ -56,3 +56,65 @@ def isolated_newsbot_home(tmp_path_factory, monkeypatch) -> Path:
 @pytest.fixture
 def replay_dir() -> Path:
     return REPLAY
+
+
+# --- real Redis for the dedup tests (issue 4) ----------------------------------------------------
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A throwaway redis-server on a free 127.0.0.1 port (no persistence); yields its URL base."""
+    import subprocess
+    import time
+
+    binary = require_binary("redis-server", "/usr/bin/redis-server")
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+                                "--appendonly", "no", "--dir", str(workdir), "--databases", "64"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import redis
+
+    client = redis.Redis(host="127.0.0.1", port=port)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+    try:
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+_redis_db_counter = __import__("itertools").cycle(range(1, 64))
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """A fresh, empty Redis database for one test."""
+    import redis
+
+    url = f"{redis_server}/{next(_redis_db_counter)}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def state_url(request, isolated_newsbot_home) -> str:
+    """NEWSBOT_STATE for each backend: the same dedup tests run on SQLite and on real Redis."""
+    if request.param == "sqlite":
+        return f"sqlite:///{isolated_newsbot_home / 'state.sqlite'}"
+    return request.getfixturevalue("redis_url")

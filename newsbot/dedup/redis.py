@@ -1,0 +1,160 @@
+"""Redis state store, for several machines sharing one state (redis-py).
+
+Layout under the prefix `newsbot:dedup:` — a:<key> hash per article, u:<url> -> key,
+h:<content hash> -> key, b:<band> set of keys, o:<outlet> set of keys, seen zset key -> last_seen.
+Every write of a record is one MULTI/EXEC, so a killed process leaves no half record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import Iterator
+
+import redis as redis_py
+
+from .store import Record, StateStore
+
+PREFIX = "newsbot:dedup:"
+_FIELDS = ("url", "outlet", "content_hash", "signature", "version", "updated_at", "duplicate_of",
+           "first_seen", "last_seen")
+
+
+def _masked(url: str) -> str:
+    """The URL without any password, for logs and stats."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+class RedisStore(StateStore):
+    def __init__(self, url: str):
+        self.location = _masked(url)
+        self.r = redis_py.Redis.from_url(url, socket_timeout=30, health_check_interval=30)
+        self.r.ping()
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        # One decision at a time across every machine sharing the state, as SQLite's write lock
+        # does for one file. The lock expires by itself if its holder is killed.
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        lock = self.r.lock(f"{PREFIX}lock", timeout=5, blocking_timeout=120)
+        if not lock.acquire():
+            raise TimeoutError("could not take the dedup state lock within 120 s")
+        self._depth = 1
+        try:
+            yield
+        finally:
+            self._depth = 0
+            with contextlib.suppress(redis_py.exceptions.LockError):
+                lock.release()
+
+    def _k(self, kind: str, name: object) -> str:
+        return f"{PREFIX}{kind}:{name}"
+
+    def article_for_url(self, url_key: str) -> str | None:
+        value = self.r.get(self._k("u", url_key))
+        return value.decode() if value else None
+
+    def get(self, key: str) -> Record | None:
+        raw = self.r.hgetall(self._k("a", key))
+        if not raw:
+            return None
+        v = {k.decode(): val for k, val in raw.items()}
+        text = lambda name: v[name].decode() if v.get(name) else None  # noqa: E731
+        return Record(key=key, url=text("url") or "", outlet=text("outlet") or "",
+                      content_hash=text("content_hash") or "", signature=v.get("signature", b""),
+                      version=int(v.get("version", 1)), updated_at=text("updated_at"),
+                      duplicate_of=text("duplicate_of"), first_seen=float(v.get("first_seen", 0)),
+                      last_seen=float(v.get("last_seen", 0)))
+
+    def article_for_hash(self, content_hash: str) -> str | None:
+        value = self.r.get(self._k("h", content_hash))
+        return value.decode() if value else None
+
+    def claim_hash(self, content_hash: str, key: str) -> str:
+        # SET NX: of two runs racing on the same text, exactly one owns it.
+        self.r.set(self._k("h", content_hash), key, nx=True)
+        return self.article_for_hash(content_hash) or key
+
+    def band_candidates(self, band_keys: list[int]) -> set[str]:
+        found = self.r.sunion([self._k("b", b) for b in band_keys]) if band_keys else set()
+        return {k.decode() for k in found}
+
+    def save(self, record: Record, url_keys: list[str], band_keys: list[int]) -> None:
+        old = self.r.hget(self._k("a", record.key), "refs")
+        refs = json.loads(old) if old else {"urls": [], "bands": []}
+        refs["urls"] = sorted(set(refs["urls"]) | set(url_keys))
+        refs["bands"] = sorted(set(refs["bands"]) | set(band_keys))
+        if record.duplicate_of is None:
+            refs["hashes"] = sorted(set(refs.get("hashes", [])) | {record.content_hash})
+        mapping = {name: getattr(record, name) for name in _FIELDS}
+        mapping = {k: ("" if v is None else v) for k, v in mapping.items()}
+        mapping["refs"] = json.dumps(refs)
+        pipe = self.r.pipeline(transaction=True)
+        pipe.delete(self._k("a", record.key))
+        pipe.hset(self._k("a", record.key), mapping=mapping)
+        for url_key in url_keys:
+            pipe.set(self._k("u", url_key), record.key)
+        for band in band_keys:
+            pipe.sadd(self._k("b", band), record.key)
+        pipe.sadd(self._k("o", record.outlet), record.key)
+        pipe.zadd(self._k("seen", ""), {record.key: record.last_seen})
+        pipe.execute()
+
+    def touch(self, key: str, when: float) -> None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.hset(self._k("a", key), "last_seen", when)
+        pipe.zadd(self._k("seen", ""), {key: when})
+        pipe.execute()
+
+    def forget(self, key: str) -> bool:
+        raw = self.r.hmget(self._k("a", key), ["refs", "outlet", "content_hash"])
+        if raw[0] is None and raw[1] is None:
+            return False
+        refs = json.loads(raw[0]) if raw[0] else {"urls": [], "bands": []}
+        pipe = self.r.pipeline(transaction=True)
+        pipe.delete(self._k("a", key))
+        for url_key in refs["urls"]:
+            pipe.delete(self._k("u", url_key))
+        for band in refs["bands"]:
+            pipe.srem(self._k("b", band), key)
+        if raw[1]:
+            pipe.srem(self._k("o", raw[1].decode()), key)
+        pipe.zrem(self._k("seen", ""), key)
+        pipe.execute()
+        # Content hashes this article owns (any version) point nowhere once it is gone.
+        for content_hash in refs.get("hashes", []):
+            if self.r.get(self._k("h", content_hash)) == key.encode():
+                self.r.delete(self._k("h", content_hash))
+        return True
+
+    def keys_for_outlet(self, outlet: str) -> list[str]:
+        return sorted(k.decode() for k in self.r.smembers(self._k("o", outlet)))
+
+    def keys_seen_before(self, when: float) -> list[str]:
+        return [k.decode() for k in self.r.zrangebyscore(self._k("seen", ""), "-inf", f"({when}")]
+
+    def stats(self) -> dict:
+        per_outlet = {}
+        for outlet_key in self.r.scan_iter(self._k("o", "*"), count=1000):
+            outlet = outlet_key.decode()[len(self._k("o", "")):]
+            per_outlet[outlet] = self.r.scard(outlet_key)
+        urls = sum(1 for _ in self.r.scan_iter(self._k("u", "*"), count=1000))
+        duplicates = 0
+        for key in self.r.zrange(self._k("seen", ""), 0, -1):
+            if self.r.hget(self._k("a", key.decode()), "duplicate_of"):
+                duplicates += 1
+        memory = self.r.info("memory").get("used_memory", 0)
+        return {"backend": "redis", "location": self.location, "articles": sum(per_outlet.values()),
+                "duplicates": duplicates, "urls": urls, "per_outlet": dict(sorted(per_outlet.items())),
+                "size_bytes": memory}
+
+    def close(self) -> None:
+        self.r.close()

@@ -1,0 +1,58 @@
+"""Drops (or links) articles newsbot has already emitted; emits updates with version + 1.
+
+Runs after validation, so only items that will be written are remembered. Exact copies match on
+content_hash, near copies (a wire story with another intro and boilerplate) on MinHash LSH with
+NEWSBOT_DEDUP_THRESHOLD. NEWSBOT_DEDUP_MODE=drop drops later copies; =link emits them with
+`duplicate_of` set to the first copy's canonical URL.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from ..dedup.crawler import crawler_store
+from ..dedup.index import DUPLICATE, NEW, UNCHANGED, UPDATE, ArticleFacts, DedupIndex
+from ..dedup.signature import Signer
+from ..paths import setting_or_env
+
+logger = logging.getLogger(__name__)
+MODES = ("drop", "link")
+
+
+class DedupPipeline:
+    def __init__(self, crawler: Crawler, index: DedupIndex, mode: str):
+        self.crawler, self.stats, self.index, self.mode = crawler, crawler.stats, index, mode
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler):
+        settings = crawler.settings
+        mode = (setting_or_env(settings, "NEWSBOT_DEDUP_MODE", "drop") or "drop").lower()
+        if mode not in MODES:
+            raise NotConfigured(f"NEWSBOT_DEDUP_MODE must be one of {MODES}, got {mode!r}")
+        signer = Signer(threshold=settings.getfloat("NEWSBOT_DEDUP_THRESHOLD", 0.4),
+                        num_perm=settings.getint("NEWSBOT_DEDUP_NUM_PERM", 128),
+                        shingle_words=settings.getint("NEWSBOT_DEDUP_SHINGLE_WORDS", 3))
+        return cls(crawler, DedupIndex(crawler_store(crawler), signer), mode)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        facts = ArticleFacts(url=adapter["url"], outlet=adapter.get("outlet") or "", body=adapter["body"],
+                             content_hash=adapter["content_hash"], canonical_url=adapter.get("canonical_url"),
+                             updated_at=adapter.get("updated_at"))
+        decision = self.index.check(facts)
+        self.stats.inc_value(f"newsbot/dedup/{decision.kind}")
+        if decision.kind == UNCHANGED:
+            raise DropItem(f"already emitted, unchanged: {facts.url}")
+        if decision.kind == DUPLICATE:
+            if self.mode == "drop":
+                raise DropItem(f"duplicate of {decision.duplicate_of} (similarity {decision.similarity:.2f}): {facts.url}")
+            adapter["duplicate_of"] = decision.duplicate_of
+        if decision.kind == UPDATE:
+            logger.info("updated article %s: version %d", facts.url, decision.version)
+        assert decision.kind in (NEW, UPDATE, DUPLICATE)
+        adapter["version"] = decision.version
+        return item

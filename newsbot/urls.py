@@ -1,0 +1,84 @@
+"""URL canonicalisation: one key per article whatever tracking, AMP or mobile variant linked to it.
+
+`canonical_url` folds scheme (http -> https), host case, `www.` / `m.` / `mobile.` / `amp.` host
+prefixes, default ports, AMP paths (`/amp`, `/amp/...`, `.amp`, `?amp=1`, `?outputType=amp`),
+tracking parameters and fragments; the remaining query parameters are sorted (w3lib).
+`preferred_url` picks a page's declared rel=canonical / og:url when it is on the same site.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+# Query parameters that only say where a click came from; never part of an article's identity.
+TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "dclid", "gclsrc", "msclkid", "yclid", "twclid", "ttclid", "igshid", "mc_cid",
+    "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "cmpid", "ocid", "icid", "ito", "smid",
+    "sr_share", "share", "ref", "ref_src", "ref_url", "referrer", "src", "source", "cid", "s_cid",
+    "ncid", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee", "xtor", "at_medium",
+    "at_campaign", "guccounter", "guce_referrer", "guce_referrer_sig", "spm", "rss", "feed",
+})
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "at_", "hsa_", "oly_")
+# Query parameters that ask for the AMP rendering of the same page.
+AMP_PARAMS = {"amp": None, "outputtype": "amp", "output": "amp", "amp_js_v": None, "usqp": None}
+HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.", "amp-")
+_AMP_PATH = re.compile(r"(?:/amp/?$|\.amp(?=\.html?$|$))", re.IGNORECASE)
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def _is_amp_param(name: str, value: str) -> bool:
+    wanted = AMP_PARAMS.get(name.lower(), False)
+    return wanted is None or (wanted is not False and value.lower() == wanted)
+
+
+def site_host(host: str) -> str:
+    """A host without case, trailing dot, or the www / mobile / AMP prefixes sites serve variants on."""
+    host = host.lower().rstrip(".")
+    changed = True
+    while changed:
+        changed = False
+        for prefix in HOST_PREFIXES:
+            if host.startswith(prefix) and host.count(".") >= 2:
+                host, changed = host[len(prefix):], True
+    return host
+
+
+def canonical_url(url: str) -> str:
+    """The key newsbot remembers an article URL by. Idempotent: canonical_url(canonical_url(u)) == it."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return url.strip()
+    host = site_host(parts.hostname)
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    if path.lower().startswith("/amp/"):
+        path = path[4:]
+    path = _AMP_PATH.sub("", path) or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not _is_tracking(k) and not _is_amp_param(k, v)]
+    rebuilt = urlunsplit(("https", host, path, urlencode(query), ""))
+    return canonicalize_url(rebuilt, keep_fragments=False)
+
+
+def same_site(a: str, b: str) -> bool:
+    """True when two URLs are on the same site (same host once www / mobile / AMP prefixes go)."""
+    host_a, host_b = (site_host(urlsplit(u).hostname or "") for u in (a, b))
+    return bool(host_a) and host_a == host_b
+
+
+def preferred_url(page_url: str, declared: str | None) -> str:
+    """Canonical key of the page: its declared canonical URL when on the same site, else its own."""
+    if declared and urlsplit(declared).scheme in ("http", "https") and same_site(page_url, declared):
+        return canonical_url(declared)
+    return canonical_url(page_url)

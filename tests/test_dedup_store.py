@@ -1,0 +1,179 @@
+"""The dedup index and state store, run identically on SQLite and on a real redis-server."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from newsbot.dedup import ArticleFacts, DedupIndex, open_store, state_url as configured_state_url
+from newsbot.dedup.signature import Signer
+from newsbot.pipelines.finalize import content_hash
+from scrapy.settings import Settings
+
+WIRE = ("The measure passed after a debate that ran past midnight, with several opposition lawmakers "
+        "crossing the floor. The package raises spending on hospitals and regional rail while trimming "
+        "subsidies for fossil fuel producers, a trade-off the finance minister called the fairest available. "
+        "Opposition leaders said the cuts would fall hardest on rural households and promised to revisit the "
+        "subsidies if they win the next election. The upper chamber is expected to take up the bill next week "
+        "and analysts expect it to return the bill with minor amendments. Ratings agencies have warned that "
+        "the debt ratio must fall over the next three years.")
+OTHER = ("The harbour council postponed a vote on the container terminal expansion after residents packed "
+         "the chamber to object to night-time dredging. Councillors said they needed more time to study a "
+         "noise report commissioned by the port authority, which found that dredging would exceed limits near "
+         "two schools. The expansion would double the terminal's capacity.")
+
+
+def facts(url, body, outlet="a", canonical=None, updated_at=None):
+    return ArticleFacts(url=url, outlet=outlet, body=body, content_hash=content_hash(body),
+                        canonical_url=canonical, updated_at=updated_at)
+
+
+@pytest.fixture
+def index(state_url):
+    store = open_store(state_url)
+    yield DedupIndex(store, Signer(threshold=0.5))
+    store.close()
+
+
+def test_default_state_is_sqlite_under_newsbot_home(isolated_newsbot_home, monkeypatch):
+    assert configured_state_url() == f"sqlite:///{(isolated_newsbot_home / 'state.sqlite').resolve()}"
+    monkeypatch.setenv("NEWSBOT_STATE", "redis://127.0.0.1:1/0")
+    assert configured_state_url() == "redis://127.0.0.1:1/0"
+    assert configured_state_url(Settings({"NEWSBOT_STATE": "sqlite:///x.db"})) == "sqlite:///x.db"
+    with pytest.raises(ValueError, match="NEWSBOT_STATE"):
+        open_store("postgres://user:secret@db/x")
+
+
+def test_new_then_unchanged_then_url_variant(index):
+    assert index.check(facts("https://a.example/p/budget?utm_source=x", WIRE)).kind == "new"
+    assert index.check(facts("https://a.example/p/budget", WIRE)).kind == "unchanged"
+    amp = index.check(facts("https://www.a.example/p/budget/amp", WIRE + " Share this article."))
+    assert amp.kind == "unchanged" and amp.key == "https://a.example/p/budget"
+    assert index.store.last_seen_for_url("https://a.example/p/budget") is not None
+    assert index.store.last_seen_for_url("https://a.example/p/other") is None
+
+
+def test_declared_canonical_links_two_urls(index):
+    assert index.check(facts("https://a.example/s/1", WIRE, canonical="https://a.example/p/budget")).kind == "new"
+    # Later reached under its canonical URL directly: the same article.
+    assert index.check(facts("https://a.example/p/budget", WIRE)).kind == "unchanged"
+    assert index.store.article_for_url("https://a.example/s/1") == "https://a.example/p/budget"
+
+
+def test_exact_and_near_duplicates_point_to_first(index):
+    assert index.check(facts("https://a.example/p/budget", WIRE)).kind == "new"
+    exact = index.check(facts("https://b.example/n/budget", WIRE.upper(), outlet="b"))
+    assert (exact.kind, exact.duplicate_of, exact.similarity) == ("duplicate", "https://a.example/p/budget", 1.0)
+    edited = ("Lawmakers gave final approval to the national budget on Friday morning. " + WIRE.replace("several", "a few")
+              + " Distributed by Continental Press; additional reporting by staff.")
+    near = index.check(facts("https://c.example/budget-vote", edited, outlet="c"))
+    assert near.kind == "duplicate" and near.duplicate_of == "https://a.example/p/budget"
+    assert 0.5 <= near.similarity < 1.0
+    assert index.check(facts("https://a.example/p/port", OTHER)).kind == "new"
+    # The dropped copy's URL is remembered, so it is not downloaded again.
+    assert index.store.last_seen_for_url("https://c.example/budget-vote") is not None
+    assert index.check(facts("https://c.example/budget-vote", edited, outlet="c")).kind == "unchanged"
+
+
+def test_material_change_is_a_new_version_small_edit_is_not(index):
+    url = "https://a.example/p/budget"
+    assert index.check(facts(url, WIRE, updated_at="2026-11-28T06:00:00Z")).version == 1
+    typo = index.check(facts(url, WIRE.replace("midnight", "midnight,"), updated_at="2026-11-28T06:00:00Z"))
+    assert typo.kind == "unchanged"  # punctuation only: the same content_hash
+    small = index.check(facts(url, WIRE.replace("several", "many"), updated_at="2026-11-28T06:00:00Z"))
+    assert small.kind == "unchanged"
+    newer = index.check(facts(url, WIRE.replace("several", "seven"), updated_at="2026-11-28T09:00:00Z"))
+    assert (newer.kind, newer.version) == ("update", 2)
+    rewritten = index.check(facts(url, OTHER + " The budget vote was postponed.", updated_at="2026-11-28T09:00:00Z"))
+    assert (rewritten.kind, rewritten.version) == ("update", 3)
+    assert index.store.get(url).version == 3
+
+
+def test_forget_reset_prune_stats(index):
+    index.check(facts("https://a.example/p/budget", WIRE, outlet="a"))
+    index.check(facts("https://b.example/n/budget", WIRE, outlet="b"))
+    index.check(facts("https://b.example/n/port", OTHER, outlet="b"))
+    stats = index.store.stats()
+    assert stats["articles"] == 3 and stats["duplicates"] == 1 and stats["per_outlet"] == {"a": 1, "b": 2}
+    assert "secret" not in str(stats)
+    assert index.store.forget("https://a.example/p/budget")
+    assert not index.store.forget("https://a.example/p/budget")
+    assert index.store.article_for_url("https://a.example/p/budget") is None
+    # With the first copy gone, the same text is new again.
+    assert index.check(facts("https://d.example/budget", WIRE, outlet="d")).kind == "new"
+    assert index.store.reset_outlet("b") == 2
+    assert index.store.stats()["per_outlet"] == {"d": 1}
+    assert index.store.prune(time.time() - 3600) == 0
+    assert index.store.prune(time.time() + 1) == 1
+    assert index.store.stats()["articles"] == 0
+
+
+def _race(url: str, bodies: list[str], out) -> None:
+    store = open_store(url)
+    index = DedupIndex(store, Signer(threshold=0.5))
+    kinds = [index.check(facts(f"https://x.example/{i}", body)).kind for i, body in enumerate(bodies)]
+    store.close()
+    out.put(kinds)
+
+
+def test_concurrent_runs_keep_each_story_once(state_url):
+    # Three processes see the same 30 distinct stories at the same time: exactly one keeps each.
+    bodies = [f"Story number {i}: " + " ".join(f"word{i}_{j}" for j in range(60)) for i in range(30)]
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    workers = [ctx.Process(target=_race, args=(state_url, bodies, out)) for _ in range(3)]
+    for w in workers:
+        w.start()
+    results = [out.get(timeout=60) for _ in workers]
+    for w in workers:
+        w.join(timeout=30)
+    news = sum(kinds.count("new") for kinds in results)
+    assert news == 30
+    assert all(set(kinds) <= {"new", "unchanged"} for kinds in results)
+
+
+KILLED_WRITER = """
+import sys
+from newsbot.dedup import ArticleFacts, DedupIndex, open_store
+from newsbot.dedup.signature import Signer
+index = DedupIndex(open_store(sys.argv[1]), Signer())
+i = 0
+while True:
+    body = f"article {i} " + " ".join(f"w{i}x{j}" for j in range(80))
+    index.check(ArticleFacts(f"https://k.example/{i}", "k", body, f"{i:064x}"))
+    i += 1
+    if i == 20:
+        print("ready", flush=True)
+"""
+
+
+def test_killed_process_leaves_no_half_record(state_url):
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, state_url], stdout=subprocess.PIPE,
+                              cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert writer.stdout.readline().strip() == b"ready"
+    time.sleep(0.2)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
+    store = open_store(state_url)
+    try:
+        stats = store.stats()
+        assert stats["articles"] >= 20
+        # Every remembered article is whole: its URL alias and its content hash lead back to it.
+        for i in range(stats["articles"] + 5):
+            key = store.article_for_url(f"https://k.example/{i}")
+            record = store.get(key) if key else None
+            if record is None:
+                continue
+            assert record.signature and record.content_hash == f"{i:064x}"
+            assert store.article_for_hash(record.content_hash) == key
+        # And the store still takes writes.
+        index = DedupIndex(store, Signer())
+        assert index.check(facts("https://k.example/after", WIRE, outlet="k")).kind == "new"
+    finally:
+        store.close()

@@ -1,0 +1,51 @@
+import pytest
+
+from newsbot.urls import canonical_url, preferred_url, same_site
+
+BASE = "https://example.com/politics/2026/11/28/budget-vote"
+
+
+@pytest.mark.parametrize("variant", [
+    BASE,
+    "http://example.com/politics/2026/11/28/budget-vote",
+    "https://WWW.Example.COM/politics/2026/11/28/budget-vote/",
+    "https://example.com:443/politics/2026/11/28/budget-vote#comments",
+    "https://m.example.com/politics/2026/11/28/budget-vote?utm_source=twitter&utm_medium=social",
+    "https://www.example.com/politics/2026/11/28/budget-vote?fbclid=IwAR0&gclid=x1&mc_cid=9",
+    "https://www.example.com/politics/2026/11/28/budget-vote/amp",
+    "https://amp.example.com/politics/2026/11/28/budget-vote",
+    "https://example.com/amp/politics/2026/11/28/budget-vote",
+    "https://example.com/politics/2026/11/28/budget-vote?amp=1",
+    "https://example.com/politics/2026/11/28/budget-vote?outputType=amp",
+])
+def test_variants_fold_to_one_key(variant):
+    assert canonical_url(variant) == BASE
+
+
+def test_identity_parameters_are_kept_and_sorted():
+    assert canonical_url("https://example.com/article?id=42&page=2&utm_campaign=x") == \
+        "https://example.com/article?id=42&page=2"
+    assert canonical_url("https://example.com/article?page=2&id=42") == "https://example.com/article?id=42&page=2"
+    assert canonical_url("https://example.com/article?id=42") != canonical_url("https://example.com/article?id=43")
+
+
+def test_amp_html_suffix_and_idempotence():
+    url = "https://example.com/news/story-1.amp.html"
+    assert canonical_url(url) == "https://example.com/news/story-1.html"
+    assert canonical_url(canonical_url(url)) == canonical_url(url)
+
+
+def test_other_sites_and_paths_stay_apart():
+    assert canonical_url("https://example.com/a") != canonical_url("https://example.org/a")
+    assert canonical_url("https://example.com/amplifier-news") == "https://example.com/amplifier-news"
+    assert canonical_url("https://news.example.com/a") != canonical_url("https://example.com/a")
+
+
+def test_preferred_url_uses_declared_canonical_only_on_same_site():
+    page = "https://m.example.com/s/123?utm_source=x"
+    assert preferred_url(page, "https://www.example.com/politics/story-123") == "https://example.com/politics/story-123"
+    # A syndicated page pointing at another outlet keeps its own identity.
+    assert preferred_url(page, "https://wire.example.org/story-123") == "https://example.com/s/123"
+    assert preferred_url(page, None) == "https://example.com/s/123"
+    assert preferred_url(page, "javascript:void(0)") == "https://example.com/s/123"
+    assert same_site("https://amp.example.com/x", "https://www.example.com/y")
