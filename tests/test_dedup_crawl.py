@@ -17,6 +17,12 @@ SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 WIRE = FIXTURES / "wire_outlets"
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]
 
+@pytest.fixture(autouse=True)
+def plain_pages_only(monkeypatch):
+    """Dedup is under test, not rendering: the Nikkei recordings give their 4 plain articles."""
+    monkeypatch.setenv("NEWSBOT_RENDERING", "never")
+
+
 
 def crawl(spider: str, out: Path, replay: Path, *extra: str, env: dict | None = None) -> list[dict]:
     full_env = {**os.environ, "NEWSBOT_REPLAY": str(replay), **(env or {})}

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,8 @@ pytestmark = pytest.mark.slow
 
 
 def worker(site: str, out, env: dict) -> subprocess.Popen:
+    # Each worker is its own machine: its own NEWSBOT_HOME (spool, locks), the fleet's Redis.
+    env = {**env, "NEWSBOT_HOME": f"{out}.home"}
     return subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "generated_site", "-a", f"site={site}",
                              "-O", f"{out}:jsonl", *FLEET], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -60,10 +63,11 @@ def test_a_worker_stopped_mid_crawl_loses_nothing(tmp_path):
         start_fleet_run(site, env)
         first = worker(site, tmp_path / "w1.jsonl", env)
         second = worker(site, tmp_path / "w2.jsonl", env)
-        # Stop the first worker once it has written items, i.e. mid-crawl, however loaded the machine.
-        output = tmp_path / "w1.jsonl"
+        # Stop the first worker once it has written items (into its open spool batch), i.e.
+        # mid-crawl, however loaded the machine.
+        batch = Path(f"{tmp_path / 'w1.jsonl'}.home") / "spool" / "writing"
         deadline = time.monotonic() + 90
-        while not (output.exists() and output.stat().st_size > 0) and time.monotonic() < deadline:
+        while not any(p.stat().st_size for p in batch.glob("*/data")) and time.monotonic() < deadline:
             time.sleep(0.05)
         first.send_signal(signal.SIGTERM)  # what cron, systemd and container runtimes send
         _, first_log = first.communicate(timeout=60)

@@ -83,7 +83,7 @@ def test_zero_items_exits_unhealthy(isolated_newsbot_home):
         result = crawl("local_politics", site.base)
     assert result.returncode == exitcodes.UNHEALTHY
     lines = health_lines(result.stderr)
-    assert len(lines) == 1 and "min_items: 0 item(s) scraped" in lines[0]
+    assert len(lines) == 1 and "min_items: 0 article(s) found" in lines[0]
 
 
 def test_missing_required_field_in_most_items_exits_unhealthy(isolated_newsbot_home):

@@ -24,6 +24,15 @@ def test_error_ratio_counts_failed_requests_and_callback_exceptions():
     assert evaluate({**stats, "spider_exceptions/count": 0}, POLICY) == []    # 11% is within policy
 
 
+def test_a_run_that_finds_only_known_articles_is_healthy():
+    ok = {"newsbot/requests/ok": 3}
+    # Everything was already in the dedup state: skipped before download, nothing written.
+    assert evaluate({**ok, "item_scraped_count": 0, "newsbot/dedup/skipped_known_url": 4}, POLICY) == []
+    # Nothing found at all: discovery is broken.
+    [line] = evaluate({**ok, "item_scraped_count": 0}, POLICY)
+    assert line.startswith("min_items: 0 article(s) found")
+
+
 def test_delivery_rule_reports_without_asking_twice_for_exit_4():
     crawler = get_crawler(LocalPoliticsSpider)
     crawler.stats.open_spider()

@@ -61,9 +61,14 @@ def required_fields(spider: Any, settings: Any) -> tuple[str, ...]:
 def evaluate(stats: dict[str, Any], policy: dict[str, Any]) -> list[str]:
     """One human line per broken rule, from a run's stats and the policy (pure, for tests)."""
     broken = []
-    items = int(stats.get("item_scraped_count", 0))
+    # Articles the spider found: written, dropped (duplicates, invalid) or skipped before download
+    # as already known. A scheduled run that finds only known articles is healthy; one that finds
+    # none at all means discovery is broken.
+    items = int(stats.get(STAT_ITEMS_SEEN, stats.get("item_scraped_count", 0))) + \
+        int(stats.get("newsbot/dedup/skipped_known_url", 0))
     if items < policy["min_items"]:
-        broken.append(f"min_items: {items} item(s) scraped, policy requires at least {policy['min_items']}")
+        broken.append(f"min_items: {items} article(s) found (written, dropped or already known), "
+                      f"policy requires at least {policy['min_items']}")
     failed = int(stats.get(outcomes.FAILED, 0))
     finished = failed + int(stats.get(outcomes.OK, 0))
     callback_errors = int(stats.get("spider_exceptions/count", 0))
