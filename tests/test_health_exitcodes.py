@@ -54,7 +54,7 @@ def test_all_requests_500_exits_unhealthy(isolated_newsbot_home):
         result = crawl("local_politics", site.base)
     assert result.returncode == exitcodes.UNHEALTHY, result.stderr[-3000:]
     lines = health_lines(result.stderr)
-    assert any("min_items: 0 item(s)" in line for line in lines)
+    assert any("min_items: 0 article(s)" in line for line in lines)
     assert any("max_error_ratio: 100% errors" in line and "http_500=1" in line for line in lines)
     assert summary_of(isolated_newsbot_home, "local_politics")["errors"] == {"http_500": 1}
 
