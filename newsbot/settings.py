@@ -97,7 +97,8 @@ SPIDER_CONTRACTS = {
 # State store: sqlite:///path (default: <NEWSBOT_HOME>/state.sqlite) or redis://host:port/db.
 # Also read from the NEWSBOT_STATE environment variable.
 NEWSBOT_STATE = None
-NEWSBOT_DEDUP_ENABLED = True
+# (also the environment variable: NEWSBOT_DEDUP_ENABLED=0 turns it off)
+NEWSBOT_DEDUP_ENABLED = os.environ.get("NEWSBOT_DEDUP_ENABLED", "1").lower() not in ("0", "false", "no", "off")
 # drop: later copies of a story are dropped and counted; link: emitted with duplicate_of.
 NEWSBOT_DEDUP_MODE = None
 # Estimated Jaccard similarity of word shingles at which two bodies are the same story.

@@ -27,8 +27,10 @@ pytestmark = pytest.mark.timeout(120)
 
 @pytest.fixture(autouse=True)
 def plain_pages_only(monkeypatch):
-    """Delivery is under test, not rendering: the Nikkei recordings give their 4 plain articles."""
+    """Delivery is under test, not rendering or dedup: every run writes the 4 plain Nikkei articles."""
     monkeypatch.setenv("NEWSBOT_RENDERING", "never")
+    # Runs repeat over the same pages on purpose (append, re-send): deduplication would empty them.
+    monkeypatch.setenv("NEWSBOT_DEDUP_ENABLED", "0")
 
 
 

@@ -25,8 +25,10 @@ TEMPLATE = "s3://news/politics/%(outlet)s/%(date)s/%(batch_id)05d.jsonl.gz"
 
 @pytest.fixture(autouse=True)
 def plain_pages_only(monkeypatch):
-    """Delivery is under test, not rendering: the Nikkei recordings give their 4 plain articles."""
+    """Delivery is under test, not rendering or dedup: every run writes the 4 plain Nikkei articles."""
     monkeypatch.setenv("NEWSBOT_RENDERING", "never")
+    # Runs repeat over the same pages on purpose (append, re-send): deduplication would empty them.
+    monkeypatch.setenv("NEWSBOT_DEDUP_ENABLED", "0")
 
 
 

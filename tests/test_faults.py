@@ -23,6 +23,8 @@ SECRET = "CANARY-5f0e3c-NOT-FOR-OUTPUT"
 # Limits small enough to trip quickly, large enough for every legitimate page of the site.
 FAULT_SETTINGS = {
     "NEWSBOT_ALLOWED_PRIVATE_HOSTS": "127.0.0.1",   # the test mode: only the fault site's address
+    # The fault site's articles share their paragraphs: as stories they are duplicates.
+    "NEWSBOT_DEDUP_ENABLED": "False",
     "DOWNLOAD_TIMEOUT": "20",    # the slow route gets 1.5 s (tests/faultspider.py)
     "DOWNLOAD_MAXSIZE": str(4 * 1024 * 1024),
     "DOWNLOAD_WARNSIZE": str(1024 * 1024),
