@@ -31,6 +31,7 @@ for instance — is on the contract request too, whichever engineer's code adds 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable
@@ -182,15 +183,15 @@ def declared_blocks(spider: type[Spider] | Spider) -> dict[str, list[str]]:
 
 
 def contract_request_meta(spider: Spider, callback: str, url: str) -> dict[str, Any]:
-    """The meta the spider itself would put on a request for `callback`."""
+    """The meta the spider itself would put on a request for `callback` (PoliticsSpider says)."""
     own = getattr(spider, "contract_request_meta", None)
-    if callable(own):
-        return dict(own(callback, url) or {})
-    if callback == "parse_article" and hasattr(spider, "article_meta"):
-        # Not article_request(): that would mark the URL as requested, and the listing and feed
-        # contracts of the same check run would then find nothing new to follow.
-        return dict(spider.article_meta(url))
-    return {}
+    return dict(own(callback, url) or {}) if callable(own) else {}
+
+
+def missing_browser(spider: Spider) -> str | None:
+    """Why a rendered contract cannot run here (no browser binary), or None."""
+    from .rendering.handler import launch_options, missing_executable
+    return missing_executable(launch_options(spider.settings))
 
 
 class DeclaredContractsManager(ContractsManager):
@@ -240,6 +241,16 @@ class DeclaredContractsManager(ContractsManager):
             # Name the URL in each result line: one callback has several contract blocks.
             contract.testcase_pre = _create_testcase(method, f"@{contract.name} pre-hook, {kwargs['url']}")
             contract.testcase_post = _create_testcase(method, f"@{contract.name} post-hook, {kwargs['url']}")
+        if kwargs["meta"].get("playwright"):
+            problem = missing_browser(spider)
+            if problem:
+                # Like the test suite: a user's machine without Chromium skips what needs it
+                # (with the reason), CI must not.
+                testcase = _create_testcase(method, f"rendered, {kwargs['url']}")
+                if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+                    raise RuntimeError(f"rendered contract for {kwargs['url']} cannot run: {problem}")
+                results.addSkip(testcase, problem)
+                return None
         request_cls = Request
         for contract in contracts:
             if contract.request_cls is not None:

@@ -30,6 +30,12 @@ def require_binary(name: str, *candidates: str) -> str:
     pytest.skip(message)
 
 
+@pytest.fixture
+def chromium() -> str:
+    """Debian's Chromium (installed by .ci/run); skipped with a reason elsewhere, failed in CI."""
+    return require_binary("chromium", "/usr/bin/chromium")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not IN_CI:
         return

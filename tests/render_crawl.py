@@ -50,12 +50,8 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         async def start(self):
             for url in urls[: batches[0]]:
                 yield scrapy.Request(url, callback=self.parse_listing, dont_filter=True,
-                                     meta={"newsbot_page": 1, **self.listing_meta(url)})
+                                     meta=self.listing_meta(url))
             del urls[: batches.pop(0)]
-
-        def listing_meta(self, url: str) -> dict[str, Any]:
-            from newsbot.rendering.declarations import render_meta
-            return render_meta(self, url, "listing")
 
         def article_request(self, url: str, **meta: Any):
             links.add(url)  # discovery is what is tested; articles are not fetched
@@ -75,7 +71,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
             if urls and batches:
                 for url in urls[: batches[0]]:
                     self.crawler.engine.crawl(scrapy.Request(url, callback=self.parse_listing, dont_filter=True,
-                                                             meta={"newsbot_page": 1, **self.listing_meta(url)}))
+                                                             meta=self.listing_meta(url)))
                 del urls[: batches.pop(0)]
                 raise DontCloseSpider
 

@@ -14,8 +14,8 @@ class ExampleSpider(PoliticsSpider):
     article_url_pattern = r"/politics/\d+-[\w-]+$"
 
 
-def make_spider() -> ExampleSpider:
-    crawler = get_crawler(ExampleSpider)
+def make_spider(**settings) -> ExampleSpider:
+    crawler = get_crawler(ExampleSpider, settings_dict=settings or None)
     crawler.stats.open_spider()
     spider = ExampleSpider.from_crawler(crawler)
     return spider
@@ -54,3 +54,17 @@ def test_articles_seen_only_in_a_feed_do_not_stop_pagination():
     articles, pages = split(spider.parse_listing(listing(1, "/politics/1-a-story")))
     assert articles == []  # already requested from the feed: not asked twice
     assert pages == ["https://example.org/politics?page=2"]  # but the walk goes on
+
+
+def test_under_scrapy_check_each_callback_is_judged_alone():
+    # In a crawl, the feed does not ask again for what the listing asked for; a contract of the
+    # feed callback must not pass or fail depending on which contract ran first.
+    feed = XmlResponse("https://example.org/feed", body=b"""<rss><channel>
+        <item><link>https://example.org/politics/1-a-story</link></item></channel></rss>""")
+    crawl, check = make_spider(), make_spider(NEWSBOT_CHECKING=True)
+    for spider in (crawl, check):
+        split(spider.parse_listing(listing(1, "/politics/1-a-story")))
+    assert split(crawl.parse_feed(feed))[0] == []
+    assert split(check.parse_feed(feed))[0] == ["https://example.org/politics/1-a-story"]
+    # ...and a second listing page of the same articles is still followed under check.
+    assert split(check.parse_listing(listing(2, "/politics/1-a-story")))[1] == ["https://example.org/politics?page=3"]

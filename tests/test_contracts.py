@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -39,7 +40,60 @@ def replay_copy(tmp_path) -> Path:
 def test_check_passes_offline_on_recordings():
     result = check("nikkei_asia")
     assert result.returncode == 0, result.stderr[-4000:]
-    assert "Ran 18 contracts" in result.stderr and "\nOK" in result.stderr
+    # 20 with Chromium installed; without it the rendered listing's contract is skipped.
+    assert re.search(r"Ran (20|19) contracts", result.stderr) and "\nOK" in result.stderr
+
+
+def test_every_outlet_declares_contracts_on_its_recordings():
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    from newsbot.contracts import declared_blocks
+    from newsbot.spiders.base import PoliticsSpider
+
+    loader = SpiderLoader.from_settings(get_project_settings())
+    outlets = [loader.load(n) for n in loader.list() if n != "generic"]
+    assert len(outlets) >= 13
+    for spider in outlets:
+        assert issubclass(spider, PoliticsSpider)
+        blocks = declared_blocks(spider)
+        urls = {cb: [line.split()[1] for b in bs for line in b.splitlines() if line.strip().startswith("@url")]
+                for cb, bs in blocks.items()}
+        recorded = {r["url"] for r in json.loads((REPLAY / spider.name / "recordings.json").read_text("utf-8"))["responses"]}
+        # Every source the spider starts from, and at least three articles, are checked.
+        assert set(spider.section_urls) <= set(urls.get("parse_listing", [])), spider.name
+        assert set(spider.feed_urls) <= set(urls.get("parse_feed", [])), spider.name
+        assert set(spider.sitemap_urls) <= set(urls.get("parse_sitemap", [])), spider.name
+        assert len(urls.get("parse_article", [])) >= 3, spider.name
+        for cb, declared in urls.items():
+            assert set(declared) <= recorded, (spider.name, cb, set(declared) - recorded)
+
+
+def test_check_ignores_the_dedup_state_of_earlier_crawls(tmp_path):
+    from tests.helpers import run_scrapy
+    crawl = run_scrapy("crawl", "reuters", "-O", str(tmp_path / "out.jsonl"))
+    assert crawl.returncode == 0 and (tmp_path / "out.jsonl").read_text("utf-8").count("\n") >= 3
+    # The articles are now known to the dedup state: a crawl would skip them, a check must not.
+    result = check("reuters")
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "\nOK" in result.stderr
+
+
+def test_rendered_contract_runs_in_chromium_and_is_skipped_without_it(monkeypatch, chromium):
+    monkeypatch.setenv("NEWSBOT_CHROMIUM", chromium)
+    rendered = check("nikkei_asia", "-v")
+    assert rendered.returncode == 0, rendered.stderr[-4000:]
+    assert "parse_listing (@returns post-hook, https://asia.nikkei.com/Politics/Japan-election) ... ok" in rendered.stderr
+    monkeypatch.setenv("NEWSBOT_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("CI", raising=False)
+    skipped = check("nikkei_asia")
+    assert skipped.returncode == 0, skipped.stderr[-4000:]   # the plain contracts still ran
+    assert "SKIPPED" in skipped.stderr and "Japan-election" in skipped.stderr
+    assert "browser not found: /nonexistent/chromium" in skipped.stderr
+    assert "Ran 19 contracts" in skipped.stderr
+    monkeypatch.setenv("CI", "true")                         # in CI a missing browser fails the check
+    failed = check("nikkei_asia")
+    assert failed.returncode == 1 and "cannot run: browser not found" in failed.stderr
 
 
 def test_check_fails_when_recording_no_longer_yields_promised_fields(replay_copy):

@@ -37,11 +37,6 @@ def crawl(tmp_path, config: dict) -> dict:
 
 
 @pytest.fixture
-def chromium() -> str:
-    return require_binary("chromium", "/usr/bin/chromium")
-
-
-@pytest.fixture
 def site():
     with JsSite() as running:
         yield running

@@ -44,8 +44,10 @@ class Command(ScrapyCheckCommand):
         pipelines = {k: v for k, v in self.settings.getwithbase("ITEM_PIPELINES").items()}
         super().process_options(args, opts)
         self.settings.set(CHECK_PIPELINES, pipelines, priority="cmdline")
-        # A check judges by its contracts: no lock, no health exit code, no run summary.
-        for name, value in (("NEWSBOT_LOCK_ENABLED", False), ("NEWSBOT_HEALTH_ENABLED", False),
+        # A check judges by its contracts: no lock, no health exit code, no run summary, and no
+        # dedup state (an article a crawl already stored must still be fetched and judged).
+        for name, value in (("NEWSBOT_CHECKING", True), ("NEWSBOT_LOCK_ENABLED", False),
+                            ("NEWSBOT_HEALTH_ENABLED", False), ("NEWSBOT_DEDUP_ENABLED", False),
                             ("NEWSBOT_SUMMARY_ENABLED", False), ("NEWSBOT_PROGRESS_INTERVAL", 0)):
             self.settings.set(name, value, priority="cmdline")
         if opts.live:
@@ -70,7 +72,8 @@ class Command(ScrapyCheckCommand):
 
         async def start(self: Spider) -> AsyncIterator[Any]:
             for request in conman.from_spider(self, result):
-                yield request
+                if request is not None:     # a skipped or broken contract block has none
+                    yield request
 
         with set_environ(SCRAPY_CHECK="true"):
             for spidername in args or spider_loader.list():
@@ -89,5 +92,7 @@ class Command(ScrapyCheckCommand):
             self.crawler_process.start()
             stop = time.monotonic()
             result.printErrors()
+            for case, reason in result.skipped:     # unittest prints skip reasons only with -v
+                runner.stream.writeln(f"SKIPPED {case}: {reason}")
             result.printSummary(start_time, stop)
             self.exitcode = int(not result.wasSuccessful() or self.crawler_process.bootstrap_failed)

@@ -58,6 +58,50 @@ class AlJazeeraSpider(PoliticsSpider):
     }
     body_exclude = (".more-on", ".container--ads", ".card-live__footer", ".screen-reader-text")
 
+    # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/al_jazeera/.
+    contracts = {
+        "parse_listing": [
+            """@url https://www.aljazeera.com/tag/politics/
+               @returns requests 4""",
+        ],
+        "parse_more_stories": [
+            f"""@url {more_stories_url(offset=4)}
+               @meta {{"newsbot_page": 2, "newsbot_offset": 4}}
+               @returns requests 2 2""",
+        ],
+        "parse_feed": [
+            """@url https://www.aljazeera.com/xml/rss/all.xml
+               @returns requests 3""",
+        ],
+        "parse_article": [
+            """@url https://www.aljazeera.com/news/2026/11/26/iraq-parliament-elects-speaker-after-months-of-deadlock
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
+            """@url https://www.aljazeera.com/news/2026/11/23/moldova-pro-eu-coalition-wins-confidence-vote
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at section tags""",
+            """@url https://www.aljazeera.com/news/liveblog/2026/11/25/live-south-korea-votes-on-martial-law-inquiry
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section tags""",
+            """@url https://www.aljazeera.com/news/2026/11/24/senegal-president-dissolves-national-assembly
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at authors section tags""",
+            """@url https://www.aljazeera.com/news/2026/11/22/thailands-prime-minister-survives-no-confidence-vote
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at authors section tags""",
+        ],
+    }
+
     def is_article_url(self, url: str) -> bool:
         return super().is_article_url(untracked(url))
 

@@ -108,8 +108,7 @@ class PoliticsSpider(scrapy.Spider):
     async def fleet_start_requests(self) -> AsyncIterator[scrapy.Request]:
         """Section pages, feeds and sitemaps: where every run of this outlet starts."""
         for url in self.section_urls:
-            yield scrapy.Request(url, callback=self.parse_listing, dont_filter=True,
-                                 meta={"newsbot_page": 1, **render_meta(self, url, "listing")})
+            yield scrapy.Request(url, callback=self.parse_listing, dont_filter=True, meta=self.listing_meta(url))
         for url in self.feed_urls:
             yield scrapy.Request(url, callback=self.parse_feed, dont_filter=True)
         for url in self.sitemap_urls:
@@ -121,6 +120,12 @@ class PoliticsSpider(scrapy.Spider):
     def is_requested(self, url: str) -> bool:
         return canonicalize_url(self.clean_url(url)) in self._requested
 
+    @property
+    def remembers_sources(self) -> bool:
+        """False under `scrapy check`: each contract judges its callback alone, so what a listing
+        contract requested must not vanish from a feed contract's output (or the other way round)."""
+        return not self.settings.getbool("NEWSBOT_CHECKING")
+
     def is_known(self, url: str) -> bool:
         """True for an article already seen on a listing page of this crawl (a dedup store may
         extend this). Articles only seen in a feed do not count: a feed covering a section's first
@@ -130,6 +135,19 @@ class PoliticsSpider(scrapy.Spider):
     def clean_url(self, url: str) -> str:
         return url_query_cleaner(url, self.tracking_params, remove=True, keep_fragments=False)
 
+    def listing_meta(self, url: str, page: int = 1) -> dict[str, Any]:
+        """Meta of a request for a section page (the browser's, where the outlet declares one)."""
+        return {"newsbot_page": page, **render_meta(self, url, "listing")}
+
+    def contract_request_meta(self, callback: str, url: str) -> dict[str, Any]:
+        """The meta this spider would put on a request for `callback` (used by `scrapy check`)."""
+        if callback == "parse_listing":
+            return self.listing_meta(url)
+        if callback == "parse_article":
+            # Not article_request(): that would remember the URL as requested.
+            return self.article_meta(url)
+        return {}
+
     def article_meta(self, url: str) -> dict[str, Any]:
         """Meta of a request for an article page; newsbot_article marks it (listings and feeds lack it)."""
         return {"newsbot_article": True, **render_meta(self, url, "article")}
@@ -137,7 +155,8 @@ class PoliticsSpider(scrapy.Spider):
     def article_request(self, url: str, **meta: Any) -> scrapy.Request:
         """The request for an article page, remembered so no other source asks for it again."""
         url = self.clean_url(url)
-        self._requested.add(canonicalize_url(url))
+        if self.remembers_sources:
+            self._requested.add(canonicalize_url(url))
         return scrapy.Request(url, callback=self.parse_article, meta={**self.article_meta(url), **meta})
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[scrapy.Request]:
@@ -158,7 +177,8 @@ class PoliticsSpider(scrapy.Spider):
                 found += 1
                 if not self.is_known(url):
                     new += 1
-                    self._listed.add(canonicalize_url(url))
+                    if self.remembers_sources:
+                        self._listed.add(canonicalize_url(url))
                     if not self.is_requested(url):
                         yield self.article_request(url, newsbot_source="listing")
         if not found:
@@ -173,8 +193,7 @@ class PoliticsSpider(scrapy.Spider):
             return
         if next_href and page < self.max_pages:
             next_url = response.urljoin(next_href.strip())
-            yield scrapy.Request(next_url, callback=self.parse_listing,
-                                 meta={"newsbot_page": page + 1, **render_meta(self, next_url, "listing")})
+            yield scrapy.Request(next_url, callback=self.parse_listing, meta=self.listing_meta(next_url, page + 1))
 
     def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
         entries = feed_entries(response.body)

@@ -28,3 +28,37 @@ class CnnSpider(PoliticsSpider):
     # cite.source is the "Washington CNN —" dateline inside the first paragraph.
     body_exclude = ("cite.source", ".ad-slot-dynamic", ".related-content", ".newsletter-sign-up-wrapper",
                     ".factbox", ".live-story-post__footer")
+
+    # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/cnn/.
+    contracts = {
+        "parse_listing": [
+            """@url https://www.cnn.com/politics
+               @returns requests 4""",
+        ],
+        "parse_sitemap": [
+            """@url https://www.cnn.com/sitemap/news.xml
+               @returns requests 2""",
+        ],
+        "parse_article": [
+            """@url https://www.cnn.com/2026/11/26/politics/supreme-court-tariffs-ruling
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
+            """@url https://www.cnn.com/2026/11/25/politics/house-republicans-shutdown-stopgap-vote
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at updated_at authors section""",
+            """@url https://www.cnn.com/politics/live-news/trump-administration-news-11-25-26
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section""",
+            """@url https://www.cnn.com/2026/11/24/politics/democrats-2028-primary-calendar-analysis
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at authors section""",
+        ],
+    }

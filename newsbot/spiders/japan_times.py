@@ -24,3 +24,39 @@ class JapanTimesSpider(PoliticsSpider):
     }
     body_exclude = (".ad-container", ".jt-related-inline", ".jt-subscribe-cta", ".jt-paywall")
     paywall_markers = ("#jt-paywall", ".jt-premium-label")
+
+    # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/japan_times/.
+    contracts = {
+        "parse_listing": [
+            """@url https://www.japantimes.co.jp/japan/politics/
+               @returns requests 3""",
+            """@url https://www.japantimes.co.jp/japan/politics/page/2/
+               @returns requests 1""",
+        ],
+        "parse_feed": [
+            """@url https://www.japantimes.co.jp/feed/
+               @returns requests 2""",
+        ],
+        "parse_article": [
+            """@url https://www.japantimes.co.jp/news/2026/11/26/japan/politics/ldp-komeito-coalition-talks-budget/
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
+            """@url https://www.japantimes.co.jp/news/2026/11/25/japan/politics/takaichi-approval-rating-analysis/
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at authors section""",
+            """@url https://www.japantimes.co.jp/news/2026/11/25/japan/politics/upper-house-constitution-panel/
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at authors section""",
+            """@url https://www.japantimes.co.jp/news/2026/11/25/japan/politics/opposition-joint-candidate-osaka/
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at section""",
+        ],
+    }

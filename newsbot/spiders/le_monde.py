@@ -34,6 +34,47 @@ class LeMondeSpider(PoliticsSpider):
     body_exclude = (".catcher", ".inread", ".dfp-slot", ".article__reactions", ".post__live-container--footer")
     paywall_markers = (".paywall", ".article__status .icon__premium")
 
+    # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/le_monde/.
+    contracts = {
+        "parse_listing": [
+            """@url https://www.lemonde.fr/politique/
+               @returns requests 4""",
+            """@url https://www.lemonde.fr/politique/2/
+               @returns requests 2""",
+        ],
+        "parse_feed": [
+            """@url https://www.lemonde.fr/politique/rss_full.xml
+               @returns requests 3""",
+        ],
+        "parse_article": [
+            """@url https://www.lemonde.fr/politique/article/2026/11/26/budget-2027-le-senat-adopte-la-partie-recettes-apres-une-nuit-de-debats_6655123_823448.html
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
+            """@url https://www.lemonde.fr/politique/article/2026/11/25/le-rassemblement-national-prepare-deja-2027-dans-les-territoires_6655088_823448.html
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at authors section""",
+            """@url https://www.lemonde.fr/politique/live/2026/11/25/en-direct-budget-2027-suivez-les-debats-a-l-assemblee-nationale_6655041_823448.html
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at section""",
+            """@url https://www.lemonde.fr/politique/video/2026/11/24/les-images-de-la-seance-de-questions-au-gouvernement_6655010_823448.html
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at section image_url""",
+            """@url https://www.lemonde.fr/politique/article/2026/11/24/reforme-des-retraites-ce-que-contient-le-projet-de-loi_6654990_823448.html
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at authors section""",
+        ],
+    }
+
     def build_article(self, response: Response) -> ParseResult:
         """On templates without our container the generic extractor starts the body with the page's
         kicker and headline; the body starts after the headline."""

@@ -41,6 +41,42 @@ class MainichiSpider(PoliticsSpider):
     body_exclude = (".ad-article-inner", ".articledetail-related-inline")
     paywall_markers = (".paywall", ".articletag-type.is-premium")
 
+    # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/mainichi/.
+    contracts = {
+        "parse_listing": [
+            """@url https://mainichi.jp/seiji/
+               @returns requests 4""",
+            """@url https://mainichi.jp/seiji/2
+               @returns requests 2""",
+        ],
+        "parse_feed": [
+            """@url https://mainichi.jp/rss/etc/mainichi-flash.rss
+               @returns requests 2""",
+        ],
+        "parse_article": [
+            """@url https://mainichi.jp/articles/20261126/k00/00m/010/234000c
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
+            """@url https://mainichi.jp/articles/20261125/k00/00m/010/301000c
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at authors section""",
+            """@url https://mainichi.jp/articles/20261124/k00/00m/010/188000c
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at authors section""",
+            """@url https://mainichi.jp/articles/20261123/ddm/005/010/045000c
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title body published_at section""",
+        ],
+    }
+
     def build_article(self, response: Response) -> ParseResult:
         """Moves the trailing 【記者名】 byline out of the body (into authors when the meta lacks them)
         and drops the print-edition stamp."""

@@ -47,6 +47,11 @@ class NikkeiAsiaSpider(PoliticsSpider):
         "parse_listing": [
             """@url https://asia.nikkei.com/Politics
                @returns requests 3""",
+            """@url https://asia.nikkei.com/Politics/International-relations
+               @returns requests 1""",
+            # Rendered in Chromium (skipped, with the reason, where no browser is installed).
+            """@url https://asia.nikkei.com/Politics/Japan-election
+               @returns requests 2""",
         ],
         "parse_feed": [
             """@url https://asia.nikkei.com/rss/feed/nar

@@ -23,3 +23,34 @@ class NprSpider(PoliticsSpider):
     }
     # Image captions and credits, sponsor messages, the audio player and the transcript notice.
     body_exclude = (".bucketwrap", ".ad-wrap", ".sponsor-message", ".audio-module", ".transcript .disclaimer")
+
+    # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/npr/.
+    contracts = {
+        "parse_listing": [
+            """@url https://www.npr.org/sections/politics/
+               @returns requests 3""",
+            """@url https://www.npr.org/sections/politics/archive?start=2
+               @returns requests 2""",
+        ],
+        "parse_feed": [
+            """@url https://feeds.npr.org/1014/rss.xml
+               @returns requests 2""",
+        ],
+        "parse_article": [
+            """@url https://www.npr.org/2026/11/28/nx-s1-5213377/senate-confirmation-hearings-defense-nominee
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
+            """@url https://www.npr.org/2026/11/27/nx-s1-5211890/congress-stock-trading-ban-ethics
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
+            """@url https://www.npr.org/2026/11/27/nx-s1-5212040/state-legislatures-election-certification-laws
+               @returns items 1 1
+               @schema
+               @nojunk
+               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
+        ],
+    }
