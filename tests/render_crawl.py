@@ -40,6 +40,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         article_url_pattern = r"/articles/\d+$"
         render_listings = config.get("render_listings", True)
         render_actions = config.get("render_actions", {})
+        measuring = measured_final = False
 
         @classmethod
         def from_crawler(cls, crawler, *args, **kwargs):
@@ -63,17 +64,33 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
                     yield request
 
         def on_idle(self) -> None:
-            # Pages close asynchronously; give Chromium a moment to reap renderers.
-            time.sleep(float(config.get("settle", 0)))
+            # Measure without blocking the reactor: pages and contexts close asynchronously on the
+            # same event loop, and Chromium needs a moment to reap its renderers.
+            if self.measuring:
+                raise DontCloseSpider
+            if self.measured_final:
+                return
+            self.measuring = True
+            from twisted.internet import reactor
+            reactor.callLater(float(config.get("settle", 0)), self.measure, None, 0)
+            raise DontCloseSpider
+
+        def measure(self, previous: int | None, polls: int) -> None:
+            from twisted.internet import reactor
             usage = tree_usage(os.getpid(), include_root=False)
+            if usage.processes != previous and polls < 20:  # still changing: look again shortly
+                reactor.callLater(0.5, self.measure, usage.processes, polls + 1)
+                return
             idle.append({"processes": usage.processes, "pss": usage.pss_bytes, "rss": usage.rss_bytes,
                          "names": list(usage.names)})
+            self.measuring = False
             if urls and batches:
                 for url in urls[: batches[0]]:
                     self.crawler.engine.crawl(scrapy.Request(url, callback=self.parse_listing, dont_filter=True,
                                                              meta=self.listing_meta(url)))
                 del urls[: batches.pop(0)]
-                raise DontCloseSpider
+            else:
+                self.measured_final = True
 
     settings = get_project_settings()
     settings.setdict({"LOG_LEVEL": "INFO", "ROBOTSTXT_OBEY": False, "AUTOTHROTTLE_ENABLED": False,

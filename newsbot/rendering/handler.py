@@ -44,6 +44,7 @@ CHROMIUM_ARGS = (
 )
 PAGE_META = "_newsbot_render_page"
 AUTO_CONTEXT_META = "_newsbot_render_auto_context"
+COUNTED_META = "_newsbot_render_counted_in"
 
 
 def launch_options(settings: BaseSettings) -> dict[str, Any]:
@@ -83,6 +84,7 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._generation = 0
         self._generation_pages = 0
         self._retired: set[str] = set()
+        self._in_use: dict[str, int] = {}   # context name -> requests assigned to it, not finished
         self._started = False
         self._start_lock = asyncio.Lock()
         self._start_error: str | None = None
@@ -131,6 +133,10 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 self.stats.inc_value("newsbot/render/pages_closed_after_failure")
                 with suppress(Exception):
                     await asyncio.shield(page.close())
+            name = request.meta.pop(COUNTED_META, None)
+            if name is not None:
+                self._in_use[name] -= 1
+                self._close_if_retired(name)
 
     async def _create_page(self, request: Request, spider: Spider):
         # Assign (or, for a retried request, re-assign) a context unless the spider chose one.
@@ -142,12 +148,15 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
                 self._generation += 1
                 self._generation_pages = 0
             self._generation_pages += 1
-            request.meta["playwright_context"] = f"newsbot-{self._generation}"
+            name = f"newsbot-{self._generation}"
+            request.meta["playwright_context"] = name
             request.meta[AUTO_CONTEXT_META] = True
-        name = request.meta["playwright_context"]
+            # Counted until the request is finished, not until its page exists: a context must
+            # not close while a page is still being created in it.
+            self._in_use[name] = self._in_use.get(name, 0) + 1
+            request.meta[COUNTED_META] = name
         page = await super()._create_page(request, spider)
         request.meta[PAGE_META] = page
-        page.on("close", lambda *_: self._close_if_retired(name))
         return page
 
     def _retire(self, name: str) -> None:
@@ -156,9 +165,12 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         self._close_if_retired(name)
 
     def _close_if_retired(self, name: str) -> None:
+        if name not in self._retired or self._in_use.get(name, 0) > 0:
+            return
+        self._retired.discard(name)
+        self._in_use.pop(name, None)
         wrapper = self.context_wrappers.get(name)
-        if name in self._retired and wrapper is not None and not wrapper.context.pages:
-            self._retired.discard(name)
+        if wrapper is not None:
             asyncio.ensure_future(self._close_context(wrapper.context))
 
     @staticmethod
