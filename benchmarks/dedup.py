@@ -125,8 +125,8 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=2000)
     parser.add_argument("--threshold", type=float, default=0.4)
     parser.add_argument("--redis-url")
-    parser.add_argument("--commit-every", type=int, default=1,
-                        help="SQLite: decisions per transaction (1 = what a crawl does)")
+    parser.add_argument("--commit-every", type=int, default=100,
+                        help="SQLite: decisions per transaction (a crawl's NEWSBOT_STATE_COMMIT_EVERY is 100)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dir", help="where the SQLite file goes (default: a temporary folder)")
     args = parser.parse_args()

@@ -17,6 +17,9 @@ USER_AGENT = f"newsbot/{__version__} (+{{contact}})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy starts CONCURRENT_ITEMS asyncio workers for every response's output (default 100); an
+# article yields one item and newsbot's pipelines are synchronous, so more buys nothing.
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -107,6 +110,11 @@ NEWSBOT_DEDUP_NUM_PERM = 128
 NEWSBOT_DEDUP_SHINGLE_WORDS = 3
 # Known article URLs are fetched again after this many hours to look for updates (-1: never).
 NEWSBOT_DEDUP_REFETCH_HOURS = 24
+# SQLite state: decisions (dedup, learned boilerplate) grouped per transaction, at most this many
+# for at most this many seconds, and always flushed before a feed batch is committed. A killed
+# crawl forgets at most the open group (those articles are new again on the next run).
+NEWSBOT_STATE_COMMIT_EVERY = 100
+NEWSBOT_STATE_COMMIT_SECONDS = 2.0
 
 LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"
 LOG_LEVEL = "INFO"

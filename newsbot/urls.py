@@ -8,6 +8,8 @@ tracking parameters and fragments; the remaining query parameters are sorted (w3
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -50,6 +52,7 @@ def site_host(host: str) -> str:
     return host
 
 
+@lru_cache(maxsize=8192)   # pure, and asked for the same URL by middleware, pipeline and store
 def canonical_url(url: str) -> str:
     """The key newsbot remembers an article URL by. Idempotent: canonical_url(canonical_url(u)) == it."""
     parts = urlsplit(url.strip())

@@ -40,3 +40,27 @@ def test_known_articles_are_refetched_after_the_refetch_window(state_url):
     assert mw.process_request(Request(ARTICLE, meta={"newsbot_article": True})) is None
     assert crawler.stats.get_value("newsbot/dedup/refetched") == 1
     crawler_store(crawler).close()
+
+
+def test_crawl_state_groups_decisions_and_flushes_before_a_batch_is_committed(tmp_path):
+    import sqlite3
+
+    from newsbot.dedup.crawler import crawler_state
+    from newsbot.pipelines.clean import LearnedBoilerplatePipeline
+    from newsbot.signals import batch_committing
+
+    path = tmp_path / "state.sqlite"
+    crawler = get_crawler(settings_dict={"NEWSBOT_STATE": f"sqlite:///{path}", "NEWSBOT_STATE_COMMIT_SECONDS": 3600})
+    crawler.stats.open_spider()
+    # Learned boilerplate and dedup share the crawl's one connection: neither waits on the
+    # other's write lock while a group of decisions is open.
+    learned = LearnedBoilerplatePipeline.from_crawler(crawler)
+    assert learned.learner.store.db is crawler_state(crawler).db
+    for n in range(3):
+        remember(crawler, f"{ARTICLE}-{n}")
+    other = sqlite3.connect(path)
+    assert other.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0   # still grouped
+    crawler.signals.send_catch_log(batch_committing)
+    assert other.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 3
+    other.close()
+    crawler_state(crawler).close()

@@ -177,3 +177,25 @@ def test_killed_process_leaves_no_half_record(state_url):
         assert index.check(facts("https://k.example/after", WIRE, outlet="k")).kind == "new"
     finally:
         store.close()
+
+
+def test_grouped_sqlite_decisions_are_durable_only_when_flushed_and_a_kill_loses_only_the_open_group(tmp_path):
+    url = f"sqlite:///{tmp_path / 'state.sqlite'}"
+    script = f"""
+import os, signal, sys
+sys.path.insert(0, {str(os.getcwd())!r})
+from newsbot.dedup import ArticleFacts, DedupIndex, open_store
+from newsbot.dedup.signature import Signer
+store = open_store({url!r}, commit_every=4)
+index = DedupIndex(store, Signer())
+for n in range(6):   # four committed as a group, two left open
+    body = f"Story number {{n}} " + " ".join(f"word{{n}}x{{i}}" for i in range(60))
+    index.check(ArticleFacts(f"https://a.example/p/{{n}}", "a", body, f"{{n:064x}}"))
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    store = open_store(url)
+    assert store.stats()["articles"] == 4        # whole group kept, the open one gone, no half record
+    assert store.article_for_url("https://a.example/p/3") and not store.article_for_url("https://a.example/p/4")
+    store.close()

@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import time
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote, urlsplit
 
 from ..paths import newsbot_home, setting_or_env
+
+if TYPE_CHECKING:
+    from ..dedup.sqlite import SQLiteStore
 
 # Longer paragraphs are not looked at: templates are lines and blurbs, not essays.
 MAX_TEMPLATE_CHARS = 600
@@ -57,19 +59,23 @@ class BoilerplateStore(Protocol):
 
 
 class SQLiteBoilerplateStore:
-    def __init__(self, path: str | Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # counters: losing the last commit on power loss is harmless
-        self.db.executescript("""
-            CREATE TABLE IF NOT EXISTS boilerplate_paragraphs (
+    """Counts in the state file. Given a path it opens its own connection (one transaction per
+    article); given the crawl's open SQLiteStore it shares that connection and its grouped
+    transactions, so the two never wait on each other's write lock."""
+
+    def __init__(self, path_or_state: str | Path | SQLiteStore):
+        from ..dedup.sqlite import SQLiteStore
+        self.owned = not isinstance(path_or_state, SQLiteStore)
+        self.state = SQLiteStore(f"sqlite:///{path_or_state}") if self.owned else path_or_state
+        self.db = self.state.db
+        with self.state.transaction():
+            self.db.execute("""CREATE TABLE IF NOT EXISTS boilerplate_paragraphs (
                 outlet TEXT NOT NULL, fingerprint TEXT NOT NULL, articles INTEGER NOT NULL,
-                last_seen REAL NOT NULL, PRIMARY KEY (outlet, fingerprint));
-            CREATE TABLE IF NOT EXISTS boilerplate_articles (
+                last_seen REAL NOT NULL, PRIMARY KEY (outlet, fingerprint))""")
+            self.db.execute("""CREATE TABLE IF NOT EXISTS boilerplate_articles (
                 outlet TEXT NOT NULL, article TEXT NOT NULL, seen REAL NOT NULL,
-                PRIMARY KEY (outlet, article));
-        """)
+                PRIMARY KEY (outlet, article))""")
+        self.state.flush()
 
     def counts(self, outlet: str, fingerprints: Sequence[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -83,8 +89,7 @@ class SQLiteBoilerplateStore:
         return found
 
     def record(self, outlet: str, article: str, fingerprints: Sequence[str], now: float) -> dict[str, int] | None:
-        with self.db:  # one transaction: the article and its paragraphs are counted together or not at all
-            self.db.execute("BEGIN IMMEDIATE")
+        with self.state.transaction():  # the article and its paragraphs are counted together or not at all
             new = self.db.execute("INSERT OR IGNORE INTO boilerplate_articles VALUES (?, ?, ?)",
                                   (outlet, article, now)).rowcount
             if not new:
@@ -96,12 +101,15 @@ class SQLiteBoilerplateStore:
         return self.counts(outlet, fingerprints)
 
     def prune(self, before: float, below: int) -> None:
-        with self.db:
+        with self.state.transaction():
             self.db.execute("DELETE FROM boilerplate_paragraphs WHERE last_seen < ? AND articles < ?", (before, below))
             self.db.execute("DELETE FROM boilerplate_articles WHERE seen < ?", (before,))
 
     def close(self) -> None:
-        self.db.close()
+        if self.owned:
+            self.state.close()
+        else:
+            self.state.flush()  # the crawl closes the shared store itself
 
 
 class RedisBoilerplateStore:
@@ -147,8 +155,12 @@ def state_url(settings=None) -> str:
     return url or f"sqlite:///{(newsbot_home(settings) / 'state.sqlite').resolve()}"
 
 
-def open_boilerplate_store(settings=None) -> BoilerplateStore:
-    """The store NEWSBOT_STATE names (sqlite:///path or redis://host:port/db)."""
+def open_boilerplate_store(settings=None, state: object | None = None) -> BoilerplateStore:
+    """The store NEWSBOT_STATE names (sqlite:///path or redis://host:port/db); on SQLite it shares
+    `state`, the crawl's open state store, when given one."""
+    from ..dedup.sqlite import SQLiteStore
+    if isinstance(state, SQLiteStore):
+        return SQLiteBoilerplateStore(state)
     url = state_url(settings)
     scheme = urlsplit(url).scheme
     if scheme in ("redis", "rediss", "unix"):

@@ -1,46 +1,56 @@
-"""MinHash signatures of article bodies (datasketch) and their LSH band keys."""
+"""MinHash signatures of article bodies (rensa, a Rust MinHash) and their LSH band keys."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 
 import numpy as np
-from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+from rensa import RMinHash
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-SCHEME = "affine32"
 DTYPE = np.uint32
+_SHINGLE_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)   # odd 64-bit constant (golden ratio)
 
 
 class Signer:
     """Turns a body into a MinHash over word shingles, and a MinHash into LSH band keys.
 
     The band layout (bands x rows) is datasketch's optimum for the threshold, so candidates
-    found through any band are then confirmed by their estimated Jaccard similarity.
+    found through any band are then confirmed by their estimated Jaccard similarity. Signatures
+    are stored: the hashing (rensa's token hash and RMinHash, both seeded and stable across
+    processes) must not change between runs, which is why rensa is pinned.
     """
 
     def __init__(self, threshold: float = 0.4, num_perm: int = 128, shingle_words: int = 3, seed: int = 1):
         if not 0.0 < threshold < 1.0:
             raise ValueError(f"near-duplicate threshold must be between 0 and 1, got {threshold}")
-        self.threshold, self.num_perm, self.shingle_words = threshold, num_perm, shingle_words
-        self.permutations = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+        self.threshold, self.num_perm, self.shingle_words, self.seed = threshold, num_perm, shingle_words, seed
         self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
 
-    def shingles(self, body: str) -> list[bytes]:
+    def shingle_hashes(self, body: str) -> np.ndarray:
+        """64-bit hashes of the body's word k-shingles.
+
+        Each word is hashed once (in rensa) and the k word hashes of a shingle are combined with
+        numpy, instead of building and hashing a string per shingle: a long article costs well
+        under a millisecond.
+        """
         words = _WORD.findall(body.casefold())
-        k = self.shingle_words
-        if len(words) <= k:
-            return [" ".join(words).encode("utf-8")] if words else [b""]
-        return list({" ".join(words[i:i + k]).encode("utf-8") for i in range(len(words) - k + 1)})
+        if not words:
+            return np.zeros(1, dtype=np.uint64)
+        hashes = np.asarray(RMinHash.hash_token_sets([words])[0], dtype=np.uint64)
+        k = min(self.shingle_words, len(hashes))
+        count = len(hashes) - k + 1
+        combined = hashes[:count].copy()
+        for offset in range(1, k):
+            combined = combined * _SHINGLE_MULTIPLIER + hashes[offset:offset + count]  # wraps mod 2**64
+        return combined
 
     def sign(self, body: str) -> np.ndarray:
-        # crc32 is stable across processes (str hash() is not) and fast; MinHash mixes it further.
-        m = MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32, permutations=self.permutations, scheme=SCHEME)
-        m.update_batch(self.shingles(body))
-        return m.hashvalues.astype(DTYPE, copy=False)
+        hashes = self.shingle_hashes(body)
+        digest = RMinHash.digest_matrix_from_flat_token_hashes(hashes, [0, len(hashes)], self.num_perm, self.seed)
+        return np.asarray(digest.to_rows()[0], dtype=DTYPE)
 
     def band_keys(self, signature: np.ndarray) -> list[int]:
         """One signed 63-bit key per band (band index included), to store and look up."""

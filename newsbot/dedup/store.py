@@ -52,6 +52,7 @@ class StateStore:
     def keys_for_outlet(self, outlet: str) -> list[str]: raise NotImplementedError
     def keys_seen_before(self, when: float) -> list[str]: raise NotImplementedError
     def stats(self) -> dict: raise NotImplementedError
+    def flush(self) -> None: pass
     def close(self) -> None: pass
 
     def last_seen_for_url(self, url_key: str) -> float | None:
@@ -72,10 +73,10 @@ def state_url(settings: BaseSettings | None = None) -> str:
     return setting_or_env(settings, "NEWSBOT_STATE", default) or default
 
 
-def open_store(url: str, commit_every: int = 1) -> StateStore:
+def open_store(url: str, commit_every: int = 1, commit_seconds: float | None = None) -> StateStore:
     if url.startswith("sqlite://"):
         from .sqlite import SQLiteStore
-        return SQLiteStore(url, commit_every=commit_every)
+        return SQLiteStore(url, commit_every=commit_every, commit_seconds=commit_seconds)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisStore
         return RedisStore(url)

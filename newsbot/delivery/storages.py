@@ -18,6 +18,7 @@ from scrapy.utils.defer import deferred_from_coro
 from .run import DeliveryRun
 from .spool import BatchMeta, SpoolFile
 from .targets import Outcome
+from ..signals import batch_committing
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class SpooledFeedStorage:
         meta, file = self.meta, self.file
         assert meta is not None
         meta.items = self._item_count()
+        self.crawler.signals.send_catch_log(batch_committing)
         try:
             await run_in_thread(run.spool.commit_batch, meta, file)
         except OSError as exc:

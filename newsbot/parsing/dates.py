@@ -51,9 +51,14 @@ def parse_datetime(value, default_tz: str | None = None, now: dt.datetime | None
         if not text or len(text) > 100:
             return None
         try:
-            parsed = dateutil_parser.parse(text, tzinfos=_TZINFOS)
-        except (ValueError, OverflowError, TypeError):
-            return None
+            # ISO 8601, what structured data and <time datetime> give, parses in C; the rest
+            # ("Nov. 28, 2026 3:04 PM EST") goes to dateutil.
+            parsed = dt.datetime.fromisoformat(text)
+        except ValueError:
+            try:
+                parsed = dateutil_parser.parse(text, tzinfos=_TZINFOS)
+            except (ValueError, OverflowError, TypeError):
+                return None
     else:
         return None
     if parsed.tzinfo is None:

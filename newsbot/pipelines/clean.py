@@ -10,6 +10,8 @@ from scrapy.crawler import Crawler
 
 from ..cleaning import TextCleaner
 from ..cleaning.boilerplate import BoilerplateLearner, open_boilerplate_store
+from ..dedup.crawler import crawler_state
+from ..dedup.store import state_url
 from ..parsing.text import join_paragraphs, paragraphs_of
 from .base import StatelessPipeline
 
@@ -32,6 +34,10 @@ class CleanBodyPipeline(StatelessPipeline):
         return item
 
 
+def state_is_sqlite(settings) -> bool:
+    return state_url(settings).startswith("sqlite:")
+
+
 class LearnedBoilerplatePipeline:
     """A paragraph found in NEWSBOT_BOILERPLATE_MIN_ARTICLES articles of one outlet is template.
 
@@ -50,7 +56,9 @@ class LearnedBoilerplatePipeline:
         self.learner: BoilerplateLearner | None = None
         if self.enabled:
             self.learner = BoilerplateLearner(
-                open_boilerplate_store(settings),
+                # On SQLite, the crawl's own state connection (dedup writes there too); Redis
+                # connects lazily, so a server that is down costs cleaning only, not the crawl.
+                open_boilerplate_store(settings, state=crawler_state(crawler) if state_is_sqlite(settings) else None),
                 min_articles=settings.getint("NEWSBOT_BOILERPLATE_MIN_ARTICLES", 4),
                 window_days=settings.getint("NEWSBOT_BOILERPLATE_WINDOW_DAYS", 30),
             )
