@@ -173,6 +173,17 @@ class CoverageContract(_NewsbotContract):
             raise AssertionError(f"@coverage: below {self.min_share:.0%} in {len(items)} item(s): {', '.join(short)}")
 
 
+def article_contract(url: str, coverage: str, *junk: str) -> str:
+    """The contract every recorded article page keeps: one item, valid against the schema, no
+    junk left in the body (nor the outlet's own `junk` regexes), each `coverage` field filled."""
+    return f"@url {url}\n@returns items 1 1\n@schema\n@nojunk {' '.join(junk)}\n@coverage 1.0 {coverage}"
+
+
+def requests_contract(url: str, minimum: int, maximum: int | None = None) -> str:
+    """A listing, feed or sitemap page that leads to at least `minimum` (at most `maximum`) requests."""
+    return f"@url {url}\n@returns requests {minimum}" + (f" {maximum}" if maximum is not None else "")
+
+
 _CONTRACT_LINE = re.compile(r"^\s*@(\w+)\s*(.*)$")
 
 

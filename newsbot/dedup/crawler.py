@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from scrapy import signals
-from twisted.internet import task
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from twisted.internet import task
 
 from ..signals import batch_committing
 from .store import StateStore, open_store, state_url

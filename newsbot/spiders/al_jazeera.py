@@ -12,6 +12,7 @@ from scrapy.http import Response
 from w3lib.url import url_query_cleaner
 
 from ..parsing.structured import json_ld_fields
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 # Feed links carry ?traffic_source=rss; without it they are the listing's URLs (one request each).
@@ -61,8 +62,7 @@ class AlJazeeraSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/al_jazeera/.
     contracts = {
         "parse_listing": [
-            """@url https://www.aljazeera.com/tag/politics/
-               @returns requests 4""",
+            requests_contract("https://www.aljazeera.com/tag/politics/", 4),
         ],
         "parse_more_stories": [
             f"""@url {more_stories_url(offset=4)}
@@ -70,35 +70,19 @@ class AlJazeeraSpider(PoliticsSpider):
                @returns requests 2 2""",
         ],
         "parse_feed": [
-            """@url https://www.aljazeera.com/xml/rss/all.xml
-               @returns requests 3""",
+            requests_contract("https://www.aljazeera.com/xml/rss/all.xml", 3),
         ],
         "parse_article": [
-            """@url https://www.aljazeera.com/news/2026/11/26/iraq-parliament-elects-speaker-after-months-of-deadlock
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://www.aljazeera.com/news/2026/11/23/moldova-pro-eu-coalition-wins-confidence-vote
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at section tags""",
-            """@url https://www.aljazeera.com/news/liveblog/2026/11/25/live-south-korea-votes-on-martial-law-inquiry
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags""",
-            """@url https://www.aljazeera.com/news/2026/11/24/senegal-president-dissolves-national-assembly
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at authors section tags""",
-            """@url https://www.aljazeera.com/news/2026/11/22/thailands-prime-minister-survives-no-confidence-vote
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at authors section tags""",
+            article_contract("https://www.aljazeera.com/news/2026/11/26/iraq-parliament-elects-speaker-after-months-of-deadlock",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.aljazeera.com/news/2026/11/23/moldova-pro-eu-coalition-wins-confidence-vote",
+                             "title body published_at section tags"),
+            article_contract("https://www.aljazeera.com/news/liveblog/2026/11/25/live-south-korea-votes-on-martial-law-inquiry",
+                             "title standfirst body published_at updated_at authors section tags"),
+            article_contract("https://www.aljazeera.com/news/2026/11/24/senegal-president-dissolves-national-assembly",
+                             "title body published_at authors section tags"),
+            article_contract("https://www.aljazeera.com/news/2026/11/22/thailands-prime-minister-survives-no-confidence-vote",
+                             "title standfirst body published_at authors section tags"),
         ],
     }
 

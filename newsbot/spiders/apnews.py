@@ -1,5 +1,6 @@
 """AP News (apnews.com), Politics hub, live blogs included."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -28,30 +29,18 @@ class ApNewsSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/apnews/.
     contracts = {
         "parse_listing": [
-            """@url https://apnews.com/politics
-               @returns requests 3""",
-            """@url https://apnews.com/politics?p=2
-               @returns requests 2""",
+            requests_contract("https://apnews.com/politics", 3),
+            requests_contract("https://apnews.com/politics?p=2", 2),
         ],
         "parse_sitemap": [
-            """@url https://apnews.com/news-sitemap-content.xml
-               @returns requests 2""",
+            requests_contract("https://apnews.com/news-sitemap-content.xml", 2),
         ],
         "parse_article": [
-            """@url https://apnews.com/article/congress-shutdown-senate-vote-9d3f6c1a2b7e4f0a8c5d2e1b3a4c5d6e
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://apnews.com/article/governor-veto-budget-education-1f2e3d4c5b6a79880a1b2c3d4e5f6071
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at authors section image_url""",
-            """@url https://apnews.com/live/election-day-georgia-runoff-updates
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at section image_url""",
+            article_contract("https://apnews.com/article/congress-shutdown-senate-vote-9d3f6c1a2b7e4f0a8c5d2e1b3a4c5d6e",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://apnews.com/article/governor-veto-budget-education-1f2e3d4c5b6a79880a1b2c3d4e5f6071",
+                             "title standfirst body published_at authors section image_url"),
+            article_contract("https://apnews.com/live/election-day-georgia-runoff-updates",
+                             "title standfirst body published_at updated_at section image_url"),
         ],
     }

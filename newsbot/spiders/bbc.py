@@ -1,6 +1,7 @@
 """BBC News (www.bbc.co.uk/news), UK Politics: articles and video pages. A Next.js site: the base
 reads the article from __NEXT_DATA__ when the rendered markup drifts."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -27,30 +28,18 @@ class BbcSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/bbc/.
     contracts = {
         "parse_listing": [
-            """@url https://www.bbc.co.uk/news/politics
-               @returns requests 3""",
-            """@url https://www.bbc.co.uk/news/politics?page=2
-               @returns requests 2""",
+            requests_contract("https://www.bbc.co.uk/news/politics", 3),
+            requests_contract("https://www.bbc.co.uk/news/politics?page=2", 2),
         ],
         "parse_feed": [
-            """@url https://feeds.bbci.co.uk/news/politics/rss.xml
-               @returns requests 2""",
+            requests_contract("https://feeds.bbci.co.uk/news/politics/rss.xml", 2),
         ],
         "parse_article": [
-            """@url https://www.bbc.co.uk/news/articles/c8e7n2q0xk1o
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://www.bbc.co.uk/news/articles/c3l9p8m7k6jo
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://www.bbc.co.uk/news/videos/c5y4z3x2w1vo
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at section image_url""",
+            article_contract("https://www.bbc.co.uk/news/articles/c8e7n2q0xk1o",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://www.bbc.co.uk/news/articles/c3l9p8m7k6jo",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://www.bbc.co.uk/news/videos/c5y4z3x2w1vo",
+                             "title standfirst body published_at section image_url"),
         ],
     }

@@ -1,5 +1,6 @@
 """CNN Politics (cnn.com/politics): section page, Google News sitemap, articles and live pages."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -32,33 +33,19 @@ class CnnSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/cnn/.
     contracts = {
         "parse_listing": [
-            """@url https://www.cnn.com/politics
-               @returns requests 4""",
+            requests_contract("https://www.cnn.com/politics", 4),
         ],
         "parse_sitemap": [
-            """@url https://www.cnn.com/sitemap/news.xml
-               @returns requests 2""",
+            requests_contract("https://www.cnn.com/sitemap/news.xml", 2),
         ],
         "parse_article": [
-            """@url https://www.cnn.com/2026/11/26/politics/supreme-court-tariffs-ruling
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://www.cnn.com/2026/11/25/politics/house-republicans-shutdown-stopgap-vote
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at updated_at authors section""",
-            """@url https://www.cnn.com/politics/live-news/trump-administration-news-11-25-26
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section""",
-            """@url https://www.cnn.com/2026/11/24/politics/democrats-2028-primary-calendar-analysis
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at authors section""",
+            article_contract("https://www.cnn.com/2026/11/26/politics/supreme-court-tariffs-ruling",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://www.cnn.com/2026/11/25/politics/house-republicans-shutdown-stopgap-vote",
+                             "title body published_at updated_at authors section"),
+            article_contract("https://www.cnn.com/politics/live-news/trump-administration-news-11-25-26",
+                             "title standfirst body published_at updated_at authors section"),
+            article_contract("https://www.cnn.com/2026/11/24/politics/democrats-2028-primary-calendar-analysis",
+                             "title body published_at authors section"),
         ],
     }

@@ -1,5 +1,6 @@
 """The Guardian (www.theguardian.com), Politics: articles, live blogs and interactives."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -27,30 +28,18 @@ class GuardianSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/guardian/.
     contracts = {
         "parse_listing": [
-            """@url https://www.theguardian.com/politics
-               @returns requests 4""",
-            """@url https://www.theguardian.com/politics?page=2
-               @returns requests 2""",
+            requests_contract("https://www.theguardian.com/politics", 4),
+            requests_contract("https://www.theguardian.com/politics?page=2", 2),
         ],
         "parse_feed": [
-            """@url https://www.theguardian.com/politics/rss
-               @returns requests 2""",
+            requests_contract("https://www.theguardian.com/politics/rss", 2),
         ],
         "parse_article": [
-            """@url https://www.theguardian.com/politics/2026/nov/28/prime-minister-cabinet-reshuffle-defence-secretary
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://www.theguardian.com/politics/live/2026/nov/28/uk-politics-live-budget-reaction
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://www.theguardian.com/politics/ng-interactive/2026/nov/27/how-the-budget-affects-you-calculator
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
+            article_contract("https://www.theguardian.com/politics/2026/nov/28/prime-minister-cabinet-reshuffle-defence-secretary",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.theguardian.com/politics/live/2026/nov/28/uk-politics-live-budget-reaction",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.theguardian.com/politics/ng-interactive/2026/nov/27/how-the-budget-affects-you-calculator",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
         ],
     }

@@ -1,5 +1,6 @@
 """The Japan Times (japantimes.co.jp), Japan > Politics."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -28,35 +29,20 @@ class JapanTimesSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/japan_times/.
     contracts = {
         "parse_listing": [
-            """@url https://www.japantimes.co.jp/japan/politics/
-               @returns requests 3""",
-            """@url https://www.japantimes.co.jp/japan/politics/page/2/
-               @returns requests 1""",
+            requests_contract("https://www.japantimes.co.jp/japan/politics/", 3),
+            requests_contract("https://www.japantimes.co.jp/japan/politics/page/2/", 1),
         ],
         "parse_feed": [
-            """@url https://www.japantimes.co.jp/feed/
-               @returns requests 2""",
+            requests_contract("https://www.japantimes.co.jp/feed/", 2),
         ],
         "parse_article": [
-            """@url https://www.japantimes.co.jp/news/2026/11/26/japan/politics/ldp-komeito-coalition-talks-budget/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://www.japantimes.co.jp/news/2026/11/25/japan/politics/takaichi-approval-rating-analysis/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at authors section""",
-            """@url https://www.japantimes.co.jp/news/2026/11/25/japan/politics/upper-house-constitution-panel/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at authors section""",
-            """@url https://www.japantimes.co.jp/news/2026/11/25/japan/politics/opposition-joint-candidate-osaka/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at section""",
+            article_contract("https://www.japantimes.co.jp/news/2026/11/26/japan/politics/ldp-komeito-coalition-talks-budget/",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.japantimes.co.jp/news/2026/11/25/japan/politics/takaichi-approval-rating-analysis/",
+                             "title standfirst body published_at authors section"),
+            article_contract("https://www.japantimes.co.jp/news/2026/11/25/japan/politics/upper-house-constitution-panel/",
+                             "title body published_at authors section"),
+            article_contract("https://www.japantimes.co.jp/news/2026/11/25/japan/politics/opposition-joint-candidate-osaka/",
+                             "title body published_at section"),
         ],
     }

@@ -4,6 +4,7 @@ from scrapy.http import Response
 
 from ..parsing.article import ParseResult
 from ..parsing.text import join_paragraphs, paragraphs_of
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -37,41 +38,23 @@ class LeMondeSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/le_monde/.
     contracts = {
         "parse_listing": [
-            """@url https://www.lemonde.fr/politique/
-               @returns requests 4""",
-            """@url https://www.lemonde.fr/politique/2/
-               @returns requests 2""",
+            requests_contract("https://www.lemonde.fr/politique/", 4),
+            requests_contract("https://www.lemonde.fr/politique/2/", 2),
         ],
         "parse_feed": [
-            """@url https://www.lemonde.fr/politique/rss_full.xml
-               @returns requests 3""",
+            requests_contract("https://www.lemonde.fr/politique/rss_full.xml", 3),
         ],
         "parse_article": [
-            """@url https://www.lemonde.fr/politique/article/2026/11/26/budget-2027-le-senat-adopte-la-partie-recettes-apres-une-nuit-de-debats_6655123_823448.html
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://www.lemonde.fr/politique/article/2026/11/25/le-rassemblement-national-prepare-deja-2027-dans-les-territoires_6655088_823448.html
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at authors section""",
-            """@url https://www.lemonde.fr/politique/live/2026/11/25/en-direct-budget-2027-suivez-les-debats-a-l-assemblee-nationale_6655041_823448.html
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at section""",
-            """@url https://www.lemonde.fr/politique/video/2026/11/24/les-images-de-la-seance-de-questions-au-gouvernement_6655010_823448.html
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at section image_url""",
-            """@url https://www.lemonde.fr/politique/article/2026/11/24/reforme-des-retraites-ce-que-contient-le-projet-de-loi_6654990_823448.html
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at authors section""",
+            article_contract("https://www.lemonde.fr/politique/article/2026/11/26/budget-2027-le-senat-adopte-la-partie-recettes-apres-une-nuit-de-debats_6655123_823448.html",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.lemonde.fr/politique/article/2026/11/25/le-rassemblement-national-prepare-deja-2027-dans-les-territoires_6655088_823448.html",
+                             "title standfirst body published_at authors section"),
+            article_contract("https://www.lemonde.fr/politique/live/2026/11/25/en-direct-budget-2027-suivez-les-debats-a-l-assemblee-nationale_6655041_823448.html",
+                             "title standfirst body published_at updated_at section"),
+            article_contract("https://www.lemonde.fr/politique/video/2026/11/24/les-images-de-la-seance-de-questions-au-gouvernement_6655010_823448.html",
+                             "title standfirst body published_at section image_url"),
+            article_contract("https://www.lemonde.fr/politique/article/2026/11/24/reforme-des-retraites-ce-que-contient-le-projet-de-loi_6654990_823448.html",
+                             "title body published_at authors section"),
         ],
     }
 

@@ -8,6 +8,7 @@ from scrapy.http import Response
 
 from ..parsing.article import ParseResult
 from ..parsing.text import join_paragraphs, paragraphs_of
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 # Mainichi closes an article with the reporters' names in brackets: "…と述べた。【田中裕之】".
@@ -44,36 +45,21 @@ class MainichiSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/mainichi/.
     contracts = {
         "parse_listing": [
-            """@url https://mainichi.jp/seiji/
-               @returns requests 4""",
-            """@url https://mainichi.jp/seiji/2
-               @returns requests 2""",
+            requests_contract("https://mainichi.jp/seiji/", 4),
+            requests_contract("https://mainichi.jp/seiji/2", 2),
         ],
         "parse_feed": [
-            """@url https://mainichi.jp/rss/etc/mainichi-flash.rss
-               @returns requests 2""",
+            requests_contract("https://mainichi.jp/rss/etc/mainichi-flash.rss", 2),
         ],
         "parse_article": [
-            """@url https://mainichi.jp/articles/20261126/k00/00m/010/234000c
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://mainichi.jp/articles/20261125/k00/00m/010/301000c
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at authors section""",
-            """@url https://mainichi.jp/articles/20261124/k00/00m/010/188000c
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at authors section""",
-            """@url https://mainichi.jp/articles/20261123/ddm/005/010/045000c
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at section""",
+            article_contract("https://mainichi.jp/articles/20261126/k00/00m/010/234000c",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://mainichi.jp/articles/20261125/k00/00m/010/301000c",
+                             "title body published_at authors section"),
+            article_contract("https://mainichi.jp/articles/20261124/k00/00m/010/188000c",
+                             "title body published_at authors section"),
+            article_contract("https://mainichi.jp/articles/20261123/ddm/005/010/045000c",
+                             "title body published_at section"),
         ],
     }
 

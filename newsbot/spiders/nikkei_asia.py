@@ -1,5 +1,6 @@
 """Nikkei Asia (asia.nikkei.com), Politics and its sub-sections."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -45,38 +46,22 @@ class NikkeiAsiaSpider(PoliticsSpider):
     # tests/fixtures/replay/nikkei_asia/ (`scrapy record nikkei_asia` refreshes them).
     contracts = {
         "parse_listing": [
-            """@url https://asia.nikkei.com/Politics
-               @returns requests 3""",
-            """@url https://asia.nikkei.com/Politics/International-relations
-               @returns requests 1""",
+            requests_contract("https://asia.nikkei.com/Politics", 3),
+            requests_contract("https://asia.nikkei.com/Politics/International-relations", 1),
             # Rendered in Chromium (skipped, with the reason, where no browser is installed).
-            """@url https://asia.nikkei.com/Politics/Japan-election
-               @returns requests 2""",
+            requests_contract("https://asia.nikkei.com/Politics/Japan-election", 2),
         ],
         "parse_feed": [
-            """@url https://asia.nikkei.com/rss/feed/nar
-               @returns requests 1 1""",
+            requests_contract("https://asia.nikkei.com/rss/feed/nar", 1, 1),
         ],
         "parse_article": [
-            """@url https://asia.nikkei.com/Politics/International-relations/Japan-and-South-Korea-agree-to-revive-shuttle-diplomacy
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at authors section image_url""",
-            """@url https://asia.nikkei.com/Politics/Japan-US-working-groups-will-duel-on-economic-cooperation
-               @returns items 1 1
-               @schema
-               @nojunk (?i)nikkei asia newsletter
-               @coverage 1.0 title standfirst body published_at section tags""",
-            """@url https://asia.nikkei.com/Politics/Japan-election/LDP-sets-date-for-leadership-race-as-factions-weigh-candidates
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at section""",
-            """@url https://asia.nikkei.com/Politics/Japan-upper-house-passes-record-defense-budget
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at authors""",
+            article_contract("https://asia.nikkei.com/Politics/International-relations/Japan-and-South-Korea-agree-to-revive-shuttle-diplomacy",
+                             "title standfirst body published_at authors section image_url"),
+            article_contract("https://asia.nikkei.com/Politics/Japan-US-working-groups-will-duel-on-economic-cooperation",
+                             "title standfirst body published_at section tags", r"(?i)nikkei asia newsletter"),
+            article_contract("https://asia.nikkei.com/Politics/Japan-election/LDP-sets-date-for-leadership-race-as-factions-weigh-candidates",
+                             "title standfirst body published_at section"),
+            article_contract("https://asia.nikkei.com/Politics/Japan-upper-house-passes-record-defense-budget",
+                             "title body published_at authors"),
         ],
     }

@@ -1,5 +1,6 @@
 """NPR (www.npr.org), Politics: stories and broadcast transcripts."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -27,30 +28,18 @@ class NprSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/npr/.
     contracts = {
         "parse_listing": [
-            """@url https://www.npr.org/sections/politics/
-               @returns requests 3""",
-            """@url https://www.npr.org/sections/politics/archive?start=2
-               @returns requests 2""",
+            requests_contract("https://www.npr.org/sections/politics/", 3),
+            requests_contract("https://www.npr.org/sections/politics/archive?start=2", 2),
         ],
         "parse_feed": [
-            """@url https://feeds.npr.org/1014/rss.xml
-               @returns requests 2""",
+            requests_contract("https://feeds.npr.org/1014/rss.xml", 2),
         ],
         "parse_article": [
-            """@url https://www.npr.org/2026/11/28/nx-s1-5213377/senate-confirmation-hearings-defense-nominee
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://www.npr.org/2026/11/27/nx-s1-5211890/congress-stock-trading-ban-ethics
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://www.npr.org/2026/11/27/nx-s1-5212040/state-legislatures-election-certification-laws
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
+            article_contract("https://www.npr.org/2026/11/28/nx-s1-5213377/senate-confirmation-hearings-defense-nominee",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://www.npr.org/2026/11/27/nx-s1-5211890/congress-stock-trading-ban-ethics",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://www.npr.org/2026/11/27/nx-s1-5212040/state-legislatures-election-certification-laws",
+                             "title standfirst body published_at updated_at authors section image_url"),
         ],
     }

@@ -1,5 +1,6 @@
 """POLITICO (www.politico.com), Politics: news stories and the Playbook newsletter."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -28,30 +29,18 @@ class PoliticoSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/politico/.
     contracts = {
         "parse_listing": [
-            """@url https://www.politico.com/politics
-               @returns requests 4""",
-            """@url https://www.politico.com/politics/2
-               @returns requests 1""",
+            requests_contract("https://www.politico.com/politics", 4),
+            requests_contract("https://www.politico.com/politics/2", 1),
         ],
         "parse_feed": [
-            """@url https://rss.politico.com/politics-news.xml
-               @returns requests 2""",
+            requests_contract("https://rss.politico.com/politics-news.xml", 2),
         ],
         "parse_article": [
-            """@url https://www.politico.com/news/2026/11/28/house-speaker-border-deal-vote-00712345
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://www.politico.com/news/2026/11/27/medicare-drug-price-rule-lobbying-00711122
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://www.politico.com/newsletters/playbook/2026/11/28/the-long-weekend-in-washington-00712000
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at authors section image_url""",
+            article_contract("https://www.politico.com/news/2026/11/28/house-speaker-border-deal-vote-00712345",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://www.politico.com/news/2026/11/27/medicare-drug-price-rule-lobbying-00711122",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://www.politico.com/newsletters/playbook/2026/11/28/the-long-weekend-in-washington-00712000",
+                             "title standfirst body published_at authors section image_url"),
         ],
     }

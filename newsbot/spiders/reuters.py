@@ -1,6 +1,7 @@
 """Reuters (www.reuters.com), United States politics. An Arc XP site: Fusion.globalContent carries
 the whole story, so the base's embedded-state path covers pages whose markup drifts."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -27,35 +28,20 @@ class ReutersSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/reuters/.
     contracts = {
         "parse_listing": [
-            """@url https://www.reuters.com/world/us/
-               @returns requests 3""",
-            """@url https://www.reuters.com/world/us/?page=2
-               @returns requests 2""",
+            requests_contract("https://www.reuters.com/world/us/", 3),
+            requests_contract("https://www.reuters.com/world/us/?page=2", 2),
         ],
         "parse_sitemap": [
-            """@url https://www.reuters.com/arc/outboundfeeds/news-sitemap/?outputType=xml
-               @returns requests 3""",
+            requests_contract("https://www.reuters.com/arc/outboundfeeds/news-sitemap/?outputType=xml", 3),
         ],
         "parse_article": [
-            """@url https://www.reuters.com/world/us/senate-passes-stopgap-funding-bill-averting-shutdown-2026-11-28/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://www.reuters.com/world/us/supreme-court-to-hear-challenge-to-state-voting-maps-2026-11-27/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://www.reuters.com/world/us/house-republicans-unveil-plan-to-cut-foreign-aid-2026-11-28/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://www.reuters.com/markets/commodities/oil-prices-edge-higher-on-supply-concerns-2026-11-28/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
+            article_contract("https://www.reuters.com/world/us/senate-passes-stopgap-funding-bill-averting-shutdown-2026-11-28/",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.reuters.com/world/us/supreme-court-to-hear-challenge-to-state-voting-maps-2026-11-27/",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.reuters.com/world/us/house-republicans-unveil-plan-to-cut-foreign-aid-2026-11-28/",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.reuters.com/markets/commodities/oil-prices-edge-higher-on-supply-concerns-2026-11-28/",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
         ],
     }

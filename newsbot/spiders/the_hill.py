@@ -1,5 +1,6 @@
 """The Hill (thehill.com), campaign, Senate, House and administration news."""
 
+from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
 
@@ -30,35 +31,20 @@ class TheHillSpider(PoliticsSpider):
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/the_hill/.
     contracts = {
         "parse_listing": [
-            """@url https://thehill.com/homenews/campaign/
-               @returns requests 4""",
-            """@url https://thehill.com/homenews/campaign/page/2/
-               @returns requests 2""",
+            requests_contract("https://thehill.com/homenews/campaign/", 4),
+            requests_contract("https://thehill.com/homenews/campaign/page/2/", 2),
         ],
         "parse_feed": [
-            """@url https://thehill.com/homenews/campaign/feed/
-               @returns requests 3""",
+            requests_contract("https://thehill.com/homenews/campaign/feed/", 3),
         ],
         "parse_article": [
-            """@url https://thehill.com/homenews/campaign/5612034-democrats-governors-2028-early-states/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section tags image_url""",
-            """@url https://thehill.com/homenews/senate/5611502-thune-filibuster-rules-change-vote/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section image_url""",
-            """@url https://thehill.com/homenews/campaign/5611877-georgia-runoff-live-updates/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title standfirst body published_at updated_at authors section""",
-            """@url https://thehill.com/homenews/campaign/5606620-ohio-redistricting-map-court/
-               @returns items 1 1
-               @schema
-               @nojunk
-               @coverage 1.0 title body published_at authors section""",
+            article_contract("https://thehill.com/homenews/campaign/5612034-democrats-governors-2028-early-states/",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://thehill.com/homenews/senate/5611502-thune-filibuster-rules-change-vote/",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            article_contract("https://thehill.com/homenews/campaign/5611877-georgia-runoff-live-updates/",
+                             "title standfirst body published_at updated_at authors section"),
+            article_contract("https://thehill.com/homenews/campaign/5606620-ohio-redistricting-map-court/",
+                             "title body published_at authors section"),
         ],
     }
