@@ -174,7 +174,12 @@ def test_browser_processes_and_memory_return_to_baseline_after_200_pages(tmp_pat
     assert stats["playwright/context_count/max_concurrent"] <= 2
     assert stats["playwright/page_count/max_concurrent"] <= 8
     baseline, final = result["idle"][0], result["idle"][1]
-    assert final["processes"] <= baseline["processes"], (baseline["names"], final["names"])
+    # One renderer per open page: a leaked page or context would leave renderers behind. Chromium
+    # also starts and reaps helper processes on its own schedule (a spare process, services), so
+    # those may differ by one from the baseline.
+    renderers = [sum(name.endswith(":renderer") for name in m["names"]) for m in (baseline, final)]
+    assert renderers[1] <= renderers[0], (baseline["names"], final["names"])
+    assert final["processes"] - renderers[1] <= baseline["processes"] - renderers[0] + 1, (baseline["names"], final["names"])
     assert final["pss"] <= baseline["pss"] * 1.25 + 64 * 2**20, (baseline["pss"], final["pss"])
     assert stats["newsbot/render/open_pages_at_close"] == 0
     assert result["after"] == 0  # browser and driver gone with the crawl

@@ -74,10 +74,18 @@ def _memory_kb(pid: int) -> tuple[int, int]:
 
 
 def _name(pid: int) -> str:
+    """The command name, with Chromium's process type ("chromium:renderer", "chromium:utility/...")."""
     try:
-        return (PROC / str(pid) / "comm").read_text().strip()
+        name = (PROC / str(pid) / "comm").read_text().strip()
+        # Chromium rewrites its children's command lines into one space-separated string.
+        args = (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").split()
     except OSError:
         return "?"
+    kind = next((a[7:].decode(errors="replace") for a in args if a.startswith(b"--type=")), None)
+    sub = next((a[19:].decode(errors="replace") for a in args if a.startswith(b"--utility-sub-type=")), None)
+    if kind:
+        name += f":{kind}" + (f"/{sub.rsplit('.', 1)[-1]}" if sub else "")
+    return name
 
 
 def tree_usage(pid: int | None = None, include_root: bool = True) -> TreeUsage:
