@@ -142,7 +142,7 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
         # Assign (or, for a retried request, re-assign) a context unless the spider chose one.
         if "playwright_context" not in request.meta or request.meta.get(AUTO_CONTEXT_META):
             # Recycling: after N pages new pages go to a fresh context; the old one closes
-            # when its last page does (its memory - caches, workers - goes with it).
+            # when its last request finishes (its memory - caches, workers - goes with it).
             if self._generation_pages >= self.context_pages:
                 self._retire(f"newsbot-{self._generation}")
                 self._generation += 1
