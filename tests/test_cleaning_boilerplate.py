@@ -101,6 +101,18 @@ def test_state_url_defaults_to_sqlite_in_newsbot_home(isolated_newsbot_home):
         open_boilerplate_store(Settings({"NEWSBOT_STATE": "ftp://nowhere"}))
 
 
+def test_relative_sqlite_state_is_the_same_file_for_dedup_and_boilerplate(tmp_path, monkeypatch):
+    from newsbot.dedup import open_store
+    monkeypatch.chdir(tmp_path)
+    store = open_boilerplate_store(Settings({"NEWSBOT_STATE": "sqlite:///state/rel.sqlite"}))
+    store.close()
+    dedup = open_store("sqlite:///state/rel.sqlite")
+    assert dedup.path.resolve() == (tmp_path / "state" / "rel.sqlite").resolve()
+    tables = {r[0] for r in dedup.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"articles", "boilerplate_paragraphs"} <= tables
+    dedup.close()
+
+
 def test_pipeline_removes_learned_template_and_counts_it(isolated_newsbot_home):
     crawler = get_crawler(settings_dict={"NEWSBOT_BOILERPLATE_MIN_ARTICLES": 3})
     crawler.stats.open_spider()

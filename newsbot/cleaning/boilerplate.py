@@ -24,9 +24,9 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from ..paths import newsbot_home, setting_or_env
+from ..dedup.store import state_url
 
 if TYPE_CHECKING:
     from ..dedup.sqlite import SQLiteStore
@@ -63,10 +63,11 @@ class SQLiteBoilerplateStore:
     article); given the crawl's open SQLiteStore it shares that connection and its grouped
     transactions, so the two never wait on each other's write lock."""
 
-    def __init__(self, path_or_state: str | Path | SQLiteStore):
+    def __init__(self, path_or_state: str | Path | SQLiteStore, owned: bool = False):
         from ..dedup.sqlite import SQLiteStore
-        self.owned = not isinstance(path_or_state, SQLiteStore)
-        self.state = SQLiteStore(f"sqlite:///{path_or_state}") if self.owned else path_or_state
+        self.owned = owned or not isinstance(path_or_state, SQLiteStore)
+        self.state = (path_or_state if isinstance(path_or_state, SQLiteStore)
+                      else SQLiteStore(f"sqlite:///{path_or_state}"))
         self.db = self.state.db
         with self.state.transaction():
             self.db.execute("""CREATE TABLE IF NOT EXISTS boilerplate_paragraphs (
@@ -150,11 +151,6 @@ class RedisBoilerplateStore:
         self.redis.close()
 
 
-def state_url(settings=None) -> str:
-    url = setting_or_env(settings, "NEWSBOT_STATE")
-    return url or f"sqlite:///{(newsbot_home(settings) / 'state.sqlite').resolve()}"
-
-
 def open_boilerplate_store(settings=None, state: object | None = None) -> BoilerplateStore:
     """The store NEWSBOT_STATE names (sqlite:///path or redis://host:port/db); on SQLite it shares
     `state`, the crawl's open state store, when given one."""
@@ -167,9 +163,7 @@ def open_boilerplate_store(settings=None, state: object | None = None) -> Boiler
         window = settings.getint("NEWSBOT_BOILERPLATE_WINDOW_DAYS", 30) if settings is not None else 30
         return RedisBoilerplateStore(url, window)
     if scheme == "sqlite":
-        path = unquote(url[len("sqlite://"):])
-        path = path[1:] if path.startswith("//") else path  # sqlite:////abs and sqlite:///abs both work
-        return SQLiteBoilerplateStore(path or newsbot_home(settings) / "state.sqlite")
+        return SQLiteBoilerplateStore(SQLiteStore(url), owned=True)
     raise ValueError(f"NEWSBOT_STATE must be a sqlite:/// or redis:// URL, not {scheme or url!r}")
 
 

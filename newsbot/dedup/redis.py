@@ -31,27 +31,17 @@ class RedisStore(StateStore):
         self.location = _masked(url)
         self.r = redis_py.Redis.from_url(url, socket_timeout=30, health_check_interval=30)
         self.r.ping()
-        self._depth = 0
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def _decision(self) -> Iterator[None]:
         # One decision at a time across every machine sharing the state, as SQLite's write lock
         # does for one file. The lock expires by itself if its holder is killed.
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
         lock = self.r.lock(f"{PREFIX}lock", timeout=5, blocking_timeout=120)
         if not lock.acquire():
             raise TimeoutError("could not take the dedup state lock within 120 s")
-        self._depth = 1
         try:
             yield
         finally:
-            self._depth = 0
             with contextlib.suppress(redis_py.exceptions.LockError):
                 lock.release()
 

@@ -53,7 +53,6 @@ class SQLiteStore(StateStore):
         self.db.execute("PRAGMA busy_timeout=60000")
         # Band lookups and inserts land on random pages: keep the hot part of the index in memory.
         self.db.execute("PRAGMA cache_size=-32768")
-        self._depth = 0
         with self.transaction():
             for statement in SCHEMA.split(";"):
                 if statement.strip():
@@ -61,15 +60,7 @@ class SQLiteStore(StateStore):
         self.flush()  # the schema is committed at once, whatever the grouping
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._depth = 1
+    def _decision(self) -> Iterator[None]:
         if not self.db.in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
             self._opened_at = time.monotonic()
@@ -79,13 +70,10 @@ class SQLiteStore(StateStore):
             self.db.execute("ROLLBACK")
             self._pending = 0
             raise
-        else:
-            self._pending += 1
-            if self._pending >= self.commit_every or (
-                    self.commit_seconds is not None and time.monotonic() - self._opened_at >= self.commit_seconds):
-                self.flush()
-        finally:
-            self._depth = 0
+        self._pending += 1
+        if self._pending >= self.commit_every or (
+                self.commit_seconds is not None and time.monotonic() - self._opened_at >= self.commit_seconds):
+            self.flush()
 
     def flush(self) -> None:
         if self._closed:

@@ -36,9 +36,24 @@ class StateStore:
     """
 
     location: str
+    _depth = 0
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
+        """One decision; a transaction opened inside another joins it."""
+        if self._depth:
+            yield
+            return
+        self._depth = 1
+        try:
+            with self._decision():
+                yield
+        finally:
+            self._depth = 0
+
+    @contextlib.contextmanager
+    def _decision(self) -> Iterator[None]:
+        """The backend's own unit of work around one (outermost) decision."""
         yield
 
     def article_for_url(self, url_key: str) -> str | None: raise NotImplementedError

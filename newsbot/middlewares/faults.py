@@ -24,39 +24,31 @@ logger = logging.getLogger(__name__)
 FAULT = "newsbot/fault/"
 
 
+# Exception types by fault kind, first match wins: Scrapy 2.19 wraps download errors in its own
+# types; Twisted's are still raised by some handlers and middlewares.
+_KINDS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((exceptions.DownloadTimeoutError, defer.TimeoutError, error.TimeoutError), "timeout"),
+    ((exceptions.ResponseDataLossError,), "truncated"),
+    # Scrapy's HTTP handler cancels a transfer that outgrows DOWNLOAD_MAXSIZE.
+    ((exceptions.DownloadCancelledError, defer.CancelledError), "too_large"),
+    ((exceptions.DownloadConnectionRefusedError, error.ConnectionRefusedError), "connection_refused"),
+    ((exceptions.CannotResolveHostError, error.DNSLookupError), "dns"),
+    ((exceptions.DownloadFailedError, error.ConnectionLost, error.ConnectionDone,
+      _newclient.ResponseNeverReceived), "connection_lost"),
+)
+
+
 def fault_kind(exception: BaseException) -> str:
-    """A short, stable name for a download exception."""
-    # Scrapy 2.19 wraps download errors in its own exception types.
-    if isinstance(exception, exceptions.DownloadTimeoutError):
-        return "timeout"
-    if isinstance(exception, exceptions.ResponseDataLossError):
-        return "truncated"
-    if isinstance(exception, exceptions.DownloadCancelledError):
-        return "too_large"
-    if isinstance(exception, exceptions.DownloadConnectionRefusedError):
-        return "connection_refused"
-    if isinstance(exception, exceptions.CannotResolveHostError):
-        return "dns"
-    if isinstance(exception, exceptions.DownloadFailedError):
-        return "connection_lost"
-    if isinstance(exception, (defer.TimeoutError, error.TimeoutError)):
-        return "timeout"
+    """A short, stable name for a download exception ("" for refusals, counted where decided)."""
+    if isinstance(exception, IgnoreRequest):
+        return ""
     if isinstance(exception, _newclient.ResponseFailed):
         reasons = getattr(exception, "reasons", []) or []
-        if any(r.check(_newclient._DataLoss) for r in reasons if hasattr(r, "check")):
-            return "truncated"
-        return "connection_lost"
-    if isinstance(exception, (error.ConnectionLost, error.ConnectionDone, _newclient.ResponseNeverReceived)):
-        return "connection_lost"
-    if isinstance(exception, error.ConnectionRefusedError):
-        return "connection_refused"
-    if isinstance(exception, error.DNSLookupError):
-        return "dns"
-    if isinstance(exception, defer.CancelledError):
-        # Scrapy's HTTP handler cancels a transfer that outgrows DOWNLOAD_MAXSIZE.
-        return "too_large"
-    if isinstance(exception, IgnoreRequest):
-        return ""  # refusals are counted where they are decided
+        return "truncated" if any(r.check(_newclient._DataLoss) for r in reasons if hasattr(r, "check")) \
+            else "connection_lost"
+    for types, kind in _KINDS:
+        if isinstance(exception, types):
+            return kind
     return type(exception).__name__.lower()
 
 
