@@ -132,3 +132,18 @@ def test_hostile_feed_neither_expands_entities_nor_reads_files():
         assert "root:" not in entry.url
         assert len(entry.title or "") < 1000
     assert feed_entries(b"not xml at all") == []
+
+
+def test_generic_body_starts_after_the_page_head():
+    from newsbot.parsing.article import _after_headline
+    values = {"title": "Budget 2027 : le Sénat adopte la partie recettes", "standfirst": "Après une nuit de débats."}
+    text = ["Politique", "Budget 2027 : le Sénat adopte la partie recettes", "Après une nuit de débats.",
+            "Les sénateurs ont adopté, samedi, la première partie du budget.", "Le vote final aura lieu mardi."]
+    # A kicker, the headline and the standfirst lead the extracted text: the body starts after them.
+    assert _after_headline(text, values, {}) == text[3:]
+    assert _after_headline(text[1:], values, {}) == text[3:]
+    # The headline deeper in the text is a quote of it, not the page head; and a body is never emptied.
+    prose = ["Les sénateurs ont adopté le texte.", "Un sénateur a résumé :", "Un autre a ajouté.",
+             "Budget 2027 : le Sénat adopte la partie recettes"]
+    assert _after_headline(prose, values, {}) == prose
+    assert _after_headline(text[:3], values, {}) == text[:3]

@@ -111,6 +111,9 @@ def _absolute(response: TextResponse, url: Any) -> str | None:
     return absolute if urlsplit(absolute).scheme in ("http", "https") else None
 
 
+# How far into a generically extracted text the page head (kicker, headline, standfirst) can reach.
+HEAD_LINES = 3
+
 # Lazy-loading scripts keep the real image address in one of these until the image scrolls in.
 _IMAGE_ATTRIBUTES = ("data-src", "data-lazy-src", "data-original", "src")
 
@@ -128,6 +131,15 @@ def _lazy_image(response: TextResponse) -> str | None:
         if srcset:
             return _absolute(response, srcset.split(",")[0].split()[0])
     return None
+
+
+def _after_headline(paragraphs: list[str], values: dict[str, Any], generic: dict[str, Any]) -> list[str]:
+    """Extractors often start the text with the page head: a kicker, the headline, the standfirst.
+    When the headline or standfirst is among the first lines, the body starts after the last one."""
+    leading = {clean_line(values.get(n) or generic.get(n)).casefold() for n in ("title", "standfirst")} - {""}
+    head = [clean_line(p).casefold() for p in paragraphs[:HEAD_LINES]]
+    last = max((i for i, line in enumerate(head) if line in leading), default=-1)
+    return paragraphs[last + 1:] if last + 1 < len(paragraphs) else paragraphs
 
 
 def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult:
@@ -180,11 +192,7 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
     if not paragraphs or not values.get("title"):
         generic = generic_fields(response.selector.get() if dropped else response.text, response.url)
         if not paragraphs and generic.get("body_paragraphs"):
-            paragraphs = generic["body_paragraphs"]
-            # Extractors often keep the headline and standfirst as the first lines of the text.
-            leading = {clean_line(values.get(n) or generic.get(n)) for n in ("title", "standfirst")} - {""}
-            while len(paragraphs) > 1 and clean_line(paragraphs[0]) in leading:
-                paragraphs = paragraphs[1:]
+            paragraphs = _after_headline(generic["body_paragraphs"], values, generic)
             body_source = "generic"
         for name in METADATA_FIELDS:
             if not values.get(name) and generic.get(name):

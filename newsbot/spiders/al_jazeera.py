@@ -9,14 +9,10 @@ from urllib.parse import urlencode
 
 import scrapy
 from scrapy.http import Response
-from w3lib.url import url_query_cleaner
 
-from ..parsing.structured import json_ld_fields
 from ..contracts import article_contract, requests_contract
+from ..parsing.structured import json_ld_fields
 from .base import PoliticsSpider
-
-# Feed links carry ?traffic_source=rss; without it they are the listing's URLs (one request each).
-TRACKING_PARAMS = ("traffic_source", "utm_source", "utm_medium", "utm_campaign", "update")
 
 # The tag page's "Show more" button asks the site's GraphQL endpoint for the next stories.
 MORE_STORIES_PAGE_SIZE = 10
@@ -32,16 +28,15 @@ def more_stories_url(offset: int, tag: str = "politics") -> str:
     return "https://www.aljazeera.com/graphql?" + urlencode(query)
 
 
-def untracked(url: str) -> str:
-    return url_query_cleaner(url, TRACKING_PARAMS, remove=True)
-
-
 class AlJazeeraSpider(PoliticsSpider):
     name = "al_jazeera"
     outlet_name = "Al Jazeera"
     language = "en"
     timezone = "Asia/Qatar"
     allowed_domains = ["aljazeera.com"]
+    # Feed links carry ?traffic_source=rss (and live blogs ?update=N): without them they are the
+    # listing's URLs, one request each.
+    tracking_params = (*PoliticsSpider.tracking_params, "traffic_source", "update")
 
     # The tag page has no pagination link: its "Show more" button pages through GraphQL instead.
     section_urls = ["https://www.aljazeera.com/tag/politics/"]
@@ -86,12 +81,6 @@ class AlJazeeraSpider(PoliticsSpider):
         ],
     }
 
-    def is_article_url(self, url: str) -> bool:
-        return super().is_article_url(untracked(url))
-
-    def article_request(self, url: str, **meta: Any) -> scrapy.Request:
-        return super().article_request(untracked(url), **meta)
-
     def parse_listing(self, response: Response) -> Iterator[scrapy.Request]:
         yield from super().parse_listing(response)
         shown = len(response.css(self.article_links).getall()) if hasattr(response, "css") else 0
@@ -114,12 +103,12 @@ class AlJazeeraSpider(PoliticsSpider):
             return
         self._stat("listing/pages")
         for link in links:
-            url = response.urljoin(link)
-            if self.is_article_url(url):
+            url = self.clean_url(response.urljoin(link))
+            if self.is_article_url(url) and not self.is_requested(url):
                 yield self.article_request(url, newsbot_source="listing")
-        page = response.meta["newsbot_page"]
+        page = response.meta.get("newsbot_page", 2)
         if len(articles) >= MORE_STORIES_PAGE_SIZE and page < self.max_pages:
-            yield self.more_stories_request(response.meta["newsbot_offset"] + len(articles), page + 1)
+            yield self.more_stories_request(response.meta.get("newsbot_offset", 0) + len(articles), page + 1)
 
     def is_politics_page(self, response: Response) -> bool:
         """The page files itself under Politics: a topic link to the tag, or the keyword in JSON-LD."""

@@ -1,9 +1,5 @@
 """Le Monde (lemonde.fr), rubrique Politique: articles, lives and videos."""
 
-from scrapy.http import Response
-
-from ..parsing.article import ParseResult
-from ..parsing.text import join_paragraphs, paragraphs_of
 from ..contracts import article_contract, requests_contract
 from .base import PoliticsSpider
 
@@ -57,18 +53,3 @@ class LeMondeSpider(PoliticsSpider):
                              "title body published_at authors section"),
         ],
     }
-
-    def build_article(self, response: Response) -> ParseResult:
-        """On templates without our container the generic extractor starts the body with the page's
-        kicker and headline; the body starts after the headline."""
-        result = super().build_article(response)
-        item = result.item
-        if item is None or result.body_source != "generic":
-            return result
-        paragraphs = paragraphs_of(item.body)
-        head = [p.casefold() for p in paragraphs[:3]]
-        if item.title.casefold() in head:
-            rest = paragraphs[head.index(item.title.casefold()) + 1:]
-            if rest:
-                item.body = join_paragraphs(rest)
-        return result
