@@ -55,13 +55,17 @@ def site_host(host: str) -> str:
 @lru_cache(maxsize=8192)   # pure, and asked for the same URL by middleware, pipeline and store
 def canonical_url(url: str) -> str:
     """The key newsbot remembers an article URL by. Idempotent: canonical_url(canonical_url(u)) == it."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url.strip())
+        hostname, port = parts.hostname, parts.port
+    except ValueError:  # a malformed host ("Invalid IPv6 URL") or port: keep the URL as it is
         return url.strip()
-    host = site_host(parts.hostname)
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not hostname:
+        return url.strip()
+    host = site_host(hostname)
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     path = parts.path or "/"
     if path.lower().startswith("/amp/"):
         path = path[4:]

@@ -49,3 +49,15 @@ def test_preferred_url_uses_declared_canonical_only_on_same_site():
     assert preferred_url(page, None) == "https://example.com/s/123"
     assert preferred_url(page, "javascript:void(0)") == "https://example.com/s/123"
     assert same_site("https://amp.example.com/x", "https://www.example.com/y")
+
+
+def test_malformed_hosts_do_not_raise():
+    from scrapy.http import HtmlResponse
+
+    from newsbot.parsing.article import _absolute
+    broken = "https://<![CDATA[www.example.com/politics/story"
+    assert canonical_url(broken) == broken
+    assert canonical_url("https://www.example.com:99999/x") == "https://www.example.com:99999/x"
+    page = HtmlResponse("https://www.example.com/politics/story", body=b"<html></html>")
+    assert _absolute(page, broken) is None
+    assert _absolute(page, "/politics/other") == "https://www.example.com/politics/other"

@@ -105,10 +105,14 @@ def _absolute(response: TextResponse, url: Any) -> str | None:
         return None
     # Browsers drop tabs and newlines inside a URL; any other space or control character left
     # means the markup is broken, and a broken URL is worse than none.
-    absolute = response.urljoin(url.strip().replace("\t", "").replace("\n", "").replace("\r", ""))
+    try:
+        absolute = response.urljoin(url.strip().replace("\t", "").replace("\n", "").replace("\r", ""))
+        scheme = urlsplit(absolute).scheme
+    except ValueError:  # e.g. "https://<![CDATA[www...": a bracket in the host is "Invalid IPv6 URL"
+        return None
     if any(c.isspace() or ord(c) < 0x20 for c in absolute):
         return None
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    return absolute if scheme in ("http", "https") else None
 
 
 # How far into a generically extracted text the page head (kicker, headline, standfirst) can reach.
