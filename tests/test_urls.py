@@ -1,6 +1,7 @@
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from newsbot.urls import canonical_url, preferred_url, same_site
+from newsbot.urls import canonical_form, canonical_url, preferred_url, same_site
 
 BASE = "https://example.com/politics/2026/11/28/budget-vote"
 
@@ -61,3 +62,20 @@ def test_malformed_hosts_do_not_raise():
     page = HtmlResponse("https://www.example.com/politics/story", body=b"<html></html>")
     assert _absolute(page, broken) is None
     assert _absolute(page, "/politics/other") == "https://www.example.com/politics/other"
+
+
+_URL_TEXT = st.text(alphabet="abcXYZ019-._~/%?&=;:@+ é#!$'()*,[]", max_size=30)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(host=st.sampled_from(["news.example", "www.News.example:8080", "bücher.example", "a.example."]),
+       path=_URL_TEXT, query=st.lists(st.tuples(_URL_TEXT, _URL_TEXT), max_size=4))
+def test_canonical_form_shortcut_writes_what_w3lib_writes(host, path, query):
+    path = "/" + path.lstrip("/")
+    assert canonical_form(host, path, query) == canonical_form(host, path, query, shortcut=False)
+
+
+@settings(max_examples=500, deadline=None)
+@given(url=st.builds("https://www.Outlet.example{}?{}".format, _URL_TEXT, _URL_TEXT))
+def test_canonical_url_is_idempotent(url):
+    assert canonical_url(canonical_url(url)) == canonical_url(url)

@@ -36,6 +36,7 @@ class DedupIndex:
 
     def __init__(self, store: StateStore, signer: Signer, clock=time.time):
         self.store, self.signer, self.clock = store, signer, clock
+        store.use_signer(signer)
 
     def check(self, facts: ArticleFacts) -> Decision:
         url_keys = list(dict.fromkeys([canonical_url(facts.url), preferred_url(facts.url, facts.canonical_url)]))
@@ -43,19 +44,16 @@ class DedupIndex:
         signature = self.signer.sign(facts.body)
         now = self.clock()
         with self.store.transaction():
-            known_key = next((k for k in map(self.store.article_for_url, url_keys) if k), None)
-            previous = self.store.get(known_key) if known_key else None
+            previous = self.store.find_by_urls(url_keys)
             if previous is not None:
                 return self._revisit(previous, facts, signature, url_keys, now)
-            owner = self.store.article_for_hash(facts.content_hash)
-            first = self.store.get(owner) if owner else None
+            first = self.store.find_by_hash(facts.content_hash)
             if first is not None and first.key != key:
                 return self._duplicate(first, 1.0, facts, key, signature, url_keys, now)
             band_keys = self.signer.band_keys(signature)
             best, best_similarity = None, 0.0
-            for candidate_key in sorted(self.store.band_candidates(band_keys)):
-                candidate = self.store.get(candidate_key)
-                if candidate is None or candidate.key == key:
+            for candidate in sorted(self.store.near_candidates(band_keys), key=lambda record: record.key):
+                if candidate.key == key:
                     continue
                 similarity = self.signer.similarity(signature, self.signer.from_bytes(candidate.signature))
                 if similarity > best_similarity:
@@ -74,7 +72,7 @@ class DedupIndex:
                    url_keys: list[str], now: float) -> Decision:
         # The copy's URL is remembered too, so the next run does not download it again.
         self.store.save(Record(key, facts.url, facts.outlet, facts.content_hash, self.signer.to_bytes(signature),
-                               1, facts.updated_at, first.key, now, now), url_keys, [])
+                               1, facts.updated_at, first.key, now, now), url_keys, ())
         return Decision(DUPLICATE, key, 1, first.key, similarity)
 
     def _revisit(self, previous: Record, facts: ArticleFacts, signature, url_keys: list[str], now: float) -> Decision:
@@ -88,7 +86,7 @@ class DedupIndex:
             self.store.touch(previous.key, now)
             return Decision(UNCHANGED, previous.key, previous.version, previous.duplicate_of, similarity)
         version = previous.version + 1
-        band_keys = [] if previous.duplicate_of else self.signer.band_keys(signature)
+        band_keys = () if previous.duplicate_of else self.signer.band_keys(signature)
         if previous.duplicate_of is None:
             self.store.claim_hash(facts.content_hash, previous.key)
         self.store.save(Record(previous.key, facts.url, facts.outlet, facts.content_hash,

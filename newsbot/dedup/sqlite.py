@@ -1,31 +1,62 @@
-"""SQLite state store (the default): one file, WAL journal, one write transaction per decision."""
+"""SQLite state store (the default): one file, WAL journal, decisions in grouped write transactions."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import time
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
+from .bands import BandIndex
+from .signature import DTYPE, Signer
 from .store import Record, StateStore
 
+logger = logging.getLogger(__name__)
+
+# Version 2: articles get an integer id that the URL, hash and band-log rows point to (a TEXT
+# URL per row and a reverse index each was twice the pages), and LSH bands are no longer stored:
+# 32 random B-tree inserts per article was the cost of a decision (see bands.py). band_log lists
+# which articles got a new signature, in order: how a process's in-memory band index catches up
+# with what other processes wrote (AUTOINCREMENT: a number is never used twice).
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
-    key TEXT PRIMARY KEY, url TEXT NOT NULL, outlet TEXT NOT NULL, content_hash TEXT NOT NULL,
-    signature BLOB NOT NULL, version INTEGER NOT NULL, updated_at TEXT, duplicate_of TEXT,
-    first_seen REAL NOT NULL, last_seen REAL NOT NULL);
+    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, url TEXT NOT NULL, outlet TEXT NOT NULL,
+    content_hash TEXT NOT NULL, signature BLOB NOT NULL, version INTEGER NOT NULL, updated_at TEXT,
+    duplicate_of TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_outlet ON articles(outlet);
 CREATE INDEX IF NOT EXISTS articles_last_seen ON articles(last_seen);
-CREATE TABLE IF NOT EXISTS urls (url_key TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS urls_key ON urls(key);
-CREATE TABLE IF NOT EXISTS hashes (content_hash TEXT PRIMARY KEY, key TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS hashes_key ON hashes(key);
-CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, key TEXT NOT NULL, PRIMARY KEY (band, key)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS bands_key ON bands(key);
+CREATE TABLE IF NOT EXISTS urls (url_key TEXT PRIMARY KEY, article INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS urls_article ON urls(article);
+CREATE TABLE IF NOT EXISTS hashes (content_hash TEXT PRIMARY KEY, article INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS hashes_article ON hashes(article);
+CREATE TABLE IF NOT EXISTS band_log (seq INTEGER PRIMARY KEY AUTOINCREMENT, article INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS band_log_article ON band_log(article);
+"""
+# Version 1 (no user_version): articles keyed by URL text; urls, hashes and bands rows by URL text.
+MIGRATE_FROM_1 = """
+DROP INDEX IF EXISTS articles_outlet; DROP INDEX IF EXISTS articles_last_seen; DROP INDEX IF EXISTS urls_key;
+DROP INDEX IF EXISTS hashes_key; DROP TABLE IF EXISTS bands;
+ALTER TABLE articles RENAME TO articles_v1; ALTER TABLE urls RENAME TO urls_v1; ALTER TABLE hashes RENAME TO hashes_v1;
+{schema};
+INSERT INTO articles (key, url, outlet, content_hash, signature, version, updated_at, duplicate_of, first_seen,
+                      last_seen)
+    SELECT key, url, outlet, content_hash, signature, version, updated_at, duplicate_of, first_seen, last_seen
+    FROM articles_v1 ORDER BY first_seen;
+INSERT INTO urls SELECT u.url_key, a.id FROM urls_v1 u JOIN articles a ON a.key = u.key;
+INSERT INTO hashes SELECT h.content_hash, a.id FROM hashes_v1 h JOIN articles a ON a.key = h.key;
+DROP TABLE articles_v1; DROP TABLE urls_v1; DROP TABLE hashes_v1
 """
 _COLUMNS = "key, url, outlet, content_hash, signature, version, updated_at, duplicate_of, first_seen, last_seen"
+_ARTICLE_COLUMNS = ", ".join(f"a.{c}" for c in _COLUMNS.split(", "))
+_UPSERT = (f"INSERT INTO articles ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[1:]) + " RETURNING id")
+_LOAD_CHUNK = 50_000
 
 
 class SQLiteStore(StateStore):
@@ -40,6 +71,13 @@ class SQLiteStore(StateStore):
         self.commit_seconds = commit_seconds
         self._opened_at = 0.0
         self._closed = False
+        self._claims: dict[str, str] = {}      # article key -> content hash it claimed, written by save()
+        self._unowned_hash: str | None = None   # a hash this decision found unowned (under the lock)
+        self._signer: Signer | None = None
+        self._bands: BandIndex | None = None   # built on the first near-duplicate lookup
+        self._band_seq = 0                      # last band_log entry the in-memory index has
+        self._bands_current = False             # caught up since this transaction began
+        self._unlogged: list[int] = []          # articles with new band keys, logged at commit
         if not path:
             raise ValueError("NEWSBOT_STATE sqlite:/// needs a file path")
         self.path = Path(path)  # sqlite:///relative/file, sqlite:////absolute/file
@@ -51,25 +89,54 @@ class SQLiteStore(StateStore):
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA busy_timeout=60000")
-        # Band lookups and inserts land on random pages: keep the hot part of the index in memory.
+        # URL and hash lookups land on random pages: keep the hot part of those indexes in memory.
         self.db.execute("PRAGMA cache_size=-32768")
+        # Each group dirties a few random index pages per article; checkpointing the WAL into the
+        # file every 4,000 pages (16 MB) instead of 1,000 writes a page hit by several groups once.
+        self.db.execute("PRAGMA wal_autocheckpoint=4000")
         with self.transaction():
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self.db.execute(statement)
+            self._create_or_migrate()
         self.flush()  # the schema is committed at once, whatever the grouping
+
+    def _create_or_migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(f"{self.location} was written by a newer newsbot (state schema {version}); "
+                               f"this one reads schema {SCHEMA_VERSION}")
+        old = self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'articles'").fetchone()
+        script = MIGRATE_FROM_1.format(schema=SCHEMA.strip().rstrip(";")) if old else SCHEMA
+        if old:
+            logger.warning("state %s: migrating to schema %d (articles, URLs and hashes kept)", self.location,
+                           SCHEMA_VERSION)
+        for statement in script.split(";"):
+            if statement.strip():
+                self.db.execute(statement)
+        self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager
     def _decision(self) -> Iterator[None]:
         if not self.db.in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
             self._opened_at = time.monotonic()
+            self._bands_current = False   # another process may have written since we last held the lock
+        # A savepoint per decision: a decision that fails is undone alone, not with the group's
+        # earlier decisions (whose items may already be on their way to the feed).
+        self.db.execute("SAVEPOINT decision")
+        self._unowned_hash = None
+        unlogged = len(self._unlogged)
         try:
             yield
         except BaseException:
-            self.db.execute("ROLLBACK")
-            self._pending = 0
+            self.db.execute("ROLLBACK TO decision")
+            self.db.execute("RELEASE decision")
+            self._claims.clear()
+            del self._unlogged[unlogged:]
+            # Band entries it added stay in memory: an id that no longer exists (or is reused)
+            # is only ever a candidate, confirmed or dismissed by its stored signature.
             raise
+        self.db.execute("RELEASE decision")
         self._pending += 1
         if self._pending >= self.commit_every or (
                 self.commit_seconds is not None and time.monotonic() - self._opened_at >= self.commit_seconds):
@@ -79,47 +146,120 @@ class SQLiteStore(StateStore):
         if self._closed:
             return  # a late batch_committing after the crawl closed the store: already flushed
         if self.db.in_transaction:
+            if self._unlogged:
+                # Only other processes read the band log, and only once this commits: one
+                # statement per group, not one per article.
+                self.db.executemany("INSERT INTO band_log (article) VALUES (?)", [(a,) for a in self._unlogged])
+                self._unlogged.clear()
+                if self._bands is not None:
+                    self._band_seq = self.db.execute("SELECT MAX(seq) FROM band_log").fetchone()[0]
             self.db.execute("COMMIT")
         self._pending = 0
 
+    def use_signer(self, signer: Signer) -> None:
+        if self._signer is None or (self._signer.bands, self._signer.rows, self._signer.num_perm) != (
+                signer.bands, signer.rows, signer.num_perm):
+            self._bands = None
+        self._signer = signer
+
     def article_for_url(self, url_key: str) -> str | None:
-        row = self.db.execute("SELECT key FROM urls WHERE url_key = ?", (url_key,)).fetchone()
+        row = self.db.execute("SELECT a.key FROM urls u JOIN articles a ON a.id = u.article WHERE u.url_key = ?",
+                              (url_key,)).fetchone()
         return row[0] if row else None
+
+    def find_by_urls(self, url_keys: list[str]) -> Record | None:
+        for url_key in url_keys:
+            row = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM urls u JOIN articles a ON a.id = u.article "
+                                  "WHERE u.url_key = ?", (url_key,)).fetchone()
+            if row:
+                return Record(*row)
+        return None
 
     def get(self, key: str) -> Record | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM articles WHERE key = ?", (key,)).fetchone()
         return Record(*row) if row else None
 
     def article_for_hash(self, content_hash: str) -> str | None:
-        row = self.db.execute("SELECT key FROM hashes WHERE content_hash = ?", (content_hash,)).fetchone()
+        row = self.db.execute("SELECT a.key FROM hashes h JOIN articles a ON a.id = h.article "
+                              "WHERE h.content_hash = ?", (content_hash,)).fetchone()
         return row[0] if row else None
 
+    def find_by_hash(self, content_hash: str) -> Record | None:
+        row = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM hashes h JOIN articles a ON a.id = h.article "
+                              "WHERE h.content_hash = ?", (content_hash,)).fetchone()
+        if row is None and self._depth:
+            self._unowned_hash = content_hash   # and it stays so until this decision ends: we hold the lock
+        return Record(*row) if row else None
+
     def claim_hash(self, content_hash: str, key: str) -> str:
-        self.db.execute("INSERT OR IGNORE INTO hashes VALUES (?, ?)", (content_hash, key))
-        return self.article_for_hash(content_hash) or key
+        owner = None if content_hash == self._unowned_hash else self.article_for_hash(content_hash)
+        if owner is None:
+            # Written with the article's id by save(), in this same write transaction: nobody can
+            # claim it in between.
+            self._claims[key] = content_hash
+        return owner or key
 
-    def band_candidates(self, band_keys: list[int]) -> set[str]:
-        marks = ",".join("?" * len(band_keys))
-        return {row[0] for row in self.db.execute(f"SELECT key FROM bands WHERE band IN ({marks})", band_keys)}
+    def near_candidates(self, band_keys: np.ndarray) -> list[Record]:
+        ids = self._band_index().lookup(band_keys)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return [Record(*row) for row in self.db.execute(
+            f"SELECT {_COLUMNS} FROM articles WHERE id IN ({marks}) AND duplicate_of IS NULL", sorted(ids))]
 
-    def save(self, record: Record, url_keys: list[str], band_keys: list[int]) -> None:
+    def save(self, record: Record, url_keys: list[str], band_keys) -> None:
         with self.transaction():
-            self.db.execute(f"INSERT OR REPLACE INTO articles ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                            (record.key, record.url, record.outlet, record.content_hash, record.signature,
-                             record.version, record.updated_at, record.duplicate_of, record.first_seen,
-                             record.last_seen))
-            self.db.executemany("INSERT OR REPLACE INTO urls VALUES (?, ?)", [(u, record.key) for u in url_keys])
-            self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)", [(b, record.key) for b in band_keys])
+            if len(band_keys) and self._bands is not None:
+                self._band_index()   # catch up with other processes first: the log is read in order
+            article = self.db.execute(_UPSERT, (
+                record.key, record.url, record.outlet, record.content_hash, record.signature, record.version,
+                record.updated_at, record.duplicate_of, record.first_seen, record.last_seen)).fetchone()[0]
+            self.db.executemany("INSERT OR REPLACE INTO urls VALUES (?, ?)", [(u, article) for u in url_keys])
+            if (claimed := self._claims.pop(record.key, None)) is not None:
+                self.db.execute("INSERT OR IGNORE INTO hashes VALUES (?, ?)", (claimed, article))
+                self._unowned_hash = None
+            if len(band_keys):
+                self._unlogged.append(article)
+                if self._bands is not None:
+                    self._bands.add(band_keys, article)
 
     def touch(self, key: str, when: float) -> None:
         self.db.execute("UPDATE articles SET last_seen = ? WHERE key = ?", (when, key))
 
     def forget(self, key: str) -> bool:
         with self.transaction():
-            gone = self.db.execute("DELETE FROM articles WHERE key = ?", (key,)).rowcount
-            for table in ("urls", "hashes", "bands"):
-                self.db.execute(f"DELETE FROM {table} WHERE key = ?", (key,))
-        return bool(gone)
+            row = self.db.execute("DELETE FROM articles WHERE key = ? RETURNING id", (key,)).fetchone()
+            if row:   # its ids stay in in-memory band indexes: a lookup of a missing id finds nothing
+                for table in ("urls", "hashes", "band_log"):
+                    self.db.execute(f"DELETE FROM {table} WHERE article = ?", row)
+        return bool(row)
+
+    def _band_index(self) -> BandIndex:
+        """The in-memory band index, built from the stored signatures or caught up with the band log."""
+        if self._signer is None:
+            raise RuntimeError("near-duplicate lookups need use_signer() first")
+        if self._bands is None:
+            self._bands, self._bands_current = BandIndex(), True
+            self._band_seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM band_log").fetchone()[0]
+            rows = self.db.execute("SELECT id, signature FROM articles WHERE duplicate_of IS NULL")
+            while chunk := rows.fetchmany(_LOAD_CHUNK):
+                self._add_signatures(chunk)
+        elif not self._bands_current:
+            self._bands_current = True
+            rows = self.db.execute("SELECT l.seq, a.id, a.signature FROM band_log l JOIN articles a ON a.id = l.article "
+                                   "WHERE l.seq > ? AND a.duplicate_of IS NULL ORDER BY l.seq", (self._band_seq,))
+            if chunk := rows.fetchall():
+                self._band_seq = chunk[-1][0]
+                self._add_signatures([row[1:] for row in chunk])
+        return self._bands
+
+    def _add_signatures(self, rows: list[tuple[int, bytes]]) -> None:
+        size = self._signer.num_perm * np.dtype(DTYPE).itemsize
+        rows = [(article, signature) for article, signature in rows if len(signature) == size]
+        if rows:
+            signatures = np.frombuffer(b"".join(signature for _, signature in rows), dtype=DTYPE)
+            self._bands.add_many(self._signer.band_key_matrix(signatures.reshape(len(rows), -1)),
+                                 np.array([article for article, _ in rows]))
 
     def keys_for_outlet(self, outlet: str) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT key FROM articles WHERE outlet = ?", (outlet,))]

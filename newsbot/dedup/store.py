@@ -6,6 +6,8 @@ import contextlib
 from dataclasses import dataclass
 from typing import Iterator
 
+import numpy as np
+
 from scrapy.settings import BaseSettings
 
 from ..paths import newsbot_home, setting_or_env
@@ -30,9 +32,10 @@ class Record:
 class StateStore:
     """Backends keep records, URL aliases, content hashes and LSH bands; the same methods on each.
 
-    `transaction()` wraps one decision: on SQLite it is a write transaction (BEGIN IMMEDIATE), so
-    concurrent runs serialise; on Redis every write is a MULTI/EXEC and content hashes are claimed
-    with SET NX, so two runs never both keep the same story.
+    `transaction()` wraps one decision: on SQLite it is a savepoint inside a write transaction
+    (BEGIN IMMEDIATE, grouped: see SQLiteStore), so concurrent runs serialise and a failed decision
+    is undone alone; on Redis every write is a MULTI/EXEC and content hashes are claimed with
+    SET NX, so two runs never both keep the same story.
     """
 
     location: str
@@ -60,8 +63,8 @@ class StateStore:
     def get(self, key: str) -> Record | None: raise NotImplementedError
     def article_for_hash(self, content_hash: str) -> str | None: raise NotImplementedError
     def claim_hash(self, content_hash: str, key: str) -> str: raise NotImplementedError
-    def band_candidates(self, band_keys: list[int]) -> set[str]: raise NotImplementedError
-    def save(self, record: Record, url_keys: list[str], band_keys: list[int]) -> None: raise NotImplementedError
+    def near_candidates(self, band_keys: np.ndarray) -> list[Record]: raise NotImplementedError
+    def save(self, record: Record, url_keys: list[str], band_keys: np.ndarray) -> None: raise NotImplementedError
     def touch(self, key: str, when: float) -> None: raise NotImplementedError
     def forget(self, key: str) -> bool: raise NotImplementedError
     def keys_for_outlet(self, outlet: str) -> list[str]: raise NotImplementedError
@@ -70,9 +73,20 @@ class StateStore:
     def flush(self) -> None: pass
     def close(self) -> None: pass
 
+    def use_signer(self, signer) -> None:
+        """The signer whose band layout near_candidates() receives (a store may index bands itself)."""
+
+    def find_by_urls(self, url_keys: list[str]) -> Record | None:
+        """The article any of these URL keys leads to, first key first."""
+        key = next((k for k in map(self.article_for_url, url_keys) if k), None)
+        return self.get(key) if key else None
+
+    def find_by_hash(self, content_hash: str) -> Record | None:
+        key = self.article_for_hash(content_hash)
+        return self.get(key) if key else None
+
     def last_seen_for_url(self, url_key: str) -> float | None:
-        key = self.article_for_url(url_key)
-        record = self.get(key) if key else None
+        record = self.find_by_urls([url_key])
         return record.last_seen if record else None
 
     def reset_outlet(self, outlet: str) -> int:
