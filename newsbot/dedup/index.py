@@ -37,8 +37,13 @@ class DedupIndex:
     def __init__(self, store: StateStore, signer: Signer, clock=time.time):
         self.store, self.signer, self.clock = store, signer, clock
 
+    @staticmethod
+    def url_keys(facts: ArticleFacts) -> list[str]:
+        """The URL keys an article is recorded under; the last is its record's key."""
+        return list(dict.fromkeys([canonical_url(facts.url), preferred_url(facts.url, facts.canonical_url)]))
+
     def check(self, facts: ArticleFacts) -> Decision:
-        url_keys = list(dict.fromkeys([canonical_url(facts.url), preferred_url(facts.url, facts.canonical_url)]))
+        url_keys = self.url_keys(facts)
         key = url_keys[-1]
         signature = self.signer.sign(facts.body)
         now = self.clock()
