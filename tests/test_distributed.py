@@ -110,6 +110,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path):
         left_open = open_batch_items()
         _, second_log = second.communicate(timeout=180)
         assert second.returncode == 0, second_log[-3000:]
+        assert "Traceback" not in second_log, second_log[-3000:]
         # The killed worker's machine comes back: its spool is read again (as its next crawl's
         # start would). Its open batch was never acknowledged: the survivor delivered those items.
         back = run_scrapy("deliver", replay=None, env={"NEWSBOT_HOME": str(home), "NEWSBOT_STATE": redis_url},
