@@ -4,7 +4,9 @@ With NEWSBOT_DISTRIBUTED on, every `scrapy crawl SPIDER` process shares one requ
 one seen-requests set in Redis (NEWSBOT_STATE=redis://...): each URL is fetched once by the
 fleet. `scrapy seed SPIDER` (cron, on one host) starts a fleet run: it clears the run's queue and
 seen set and enqueues the spider's section pages and feeds; workers take requests from the
-queue and wait up to NEWSBOT_FLEET_IDLE_SECONDS for more before they stop.
+queue and wait up to NEWSBOT_FLEET_IDLE_SECONDS for more before they stop. A request a worker
+takes is leased, not removed, until its work is safe (newsbot/leases.py): a worker that dies
+holding requests loses nothing, the others take them over when the leases expire.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured, UsageError
 from scrapy.settings import BaseSettings
 
 from .addons import OVER_DEFAULTS
+from .leases import FleetLeases
 from .paths import setting_or_env
 
 logger = logging.getLogger(__name__)
@@ -46,9 +49,10 @@ class DistributedAddon:
             return
         settings.set("NEWSBOT_DISTRIBUTED", True, priority=OVER_DEFAULTS)
         settings.set("REDIS_URL", redis_url(settings), priority=OVER_DEFAULTS)
-        settings.set("SCHEDULER", "scrapy_redis.scheduler.Scheduler", priority=OVER_DEFAULTS)
+        # scrapy-redis's scheduler and queue, with leases on what a worker takes.
+        settings.set("SCHEDULER", "newsbot.leases.LeasingScheduler", priority=OVER_DEFAULTS)
         settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=OVER_DEFAULTS)
-        settings.set("SCHEDULER_QUEUE_CLASS", "scrapy_redis.queue.PriorityQueue", priority=OVER_DEFAULTS)
+        settings.set("SCHEDULER_QUEUE_CLASS", "newsbot.leases.LeaseQueue", priority=OVER_DEFAULTS)
         settings.set("SCHEDULER_QUEUE_KEY", QUEUE_KEY, priority=OVER_DEFAULTS)
         settings.set("SCHEDULER_DUPEFILTER_KEY", SEEN_KEY, priority=OVER_DEFAULTS)
         # The queue and seen set belong to the fleet run, not to one worker: keep them on close.
@@ -56,16 +60,24 @@ class DistributedAddon:
         settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 1, priority=OVER_DEFAULTS)
         # Many workers of one spider may share a machine: the fleet's queue, not a lock, divides the work.
         settings.set("NEWSBOT_LOCK_ENABLED", False, priority=OVER_DEFAULTS)
-        settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0}
+        # FleetLeases before Scrapy's FeedExporter (0): its item_scraped handler must see the batch
+        # an item is about to be written into, before a rollover replaces it.
+        settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0,
+                                  "newsbot.leases.FleetLeases": -10}
+        # Closest to the engine: links the items that really leave the callbacks to their lease.
+        settings["SPIDER_MIDDLEWARES"] = {**settings.getdict("SPIDER_MIDDLEWARES"),
+                                          "newsbot.leases.LeaseItemMiddleware": 10}
 
 
 class FleetIdleExtension:
-    """Keeps a worker alive while the fleet may still enqueue work (another worker's listings)."""
+    """Keeps a worker alive while the fleet may still enqueue work: another worker's listings, or
+    requests leased by other workers (a dead worker's come back to the queue when they expire)."""
 
     def __init__(self, crawler: Crawler, idle_seconds: float):
         self.crawler = crawler
         self.idle_seconds = idle_seconds
         self.last_activity = time.monotonic()
+        self.leases = FleetLeases.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FleetIdleExtension:
@@ -83,6 +95,9 @@ class FleetIdleExtension:
     def spider_idle(self, spider) -> None:
         if time.monotonic() - self.last_activity < self.idle_seconds:
             raise DontCloseSpider("fleet queue may still fill")
+        # This worker's own leases do not count: they wait for its batch, committed at close.
+        if self.leases is not None and self.leases.others_busy():
+            raise DontCloseSpider("other workers hold leases")
 
 
 async def seed(crawler: Crawler, **spider_args) -> int:
@@ -92,6 +107,8 @@ async def seed(crawler: Crawler, **spider_args) -> int:
 
     spider = crawler.spidercls.from_crawler(crawler, **spider_args)
     server = connection.from_settings(crawler.settings)
+    # Leases are left alone: a live worker of the last run finishes its own, a dead one's come
+    # back into this run's queue when they expire.
     server.delete(QUEUE_KEY % {"spider": spider.name}, SEEN_KEY % {"spider": spider.name})
     queue = PriorityQueue(server=server, spider=spider, key=QUEUE_KEY, serializer=picklecompat)
     count = 0

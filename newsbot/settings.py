@@ -41,6 +41,9 @@ NEWSBOT_REPLAY = os.environ.get("NEWSBOT_REPLAY", "")
 # Several processes share one queue in Redis (NEWSBOT_STATE=redis://...); see newsbot/distributed.py.
 NEWSBOT_DISTRIBUTED = False
 NEWSBOT_FLEET_IDLE_SECONDS = 10
+# A request a worker takes stays leased to it (renewed every third of this) until its items are in
+# a committed batch; a dead worker's leases expire after this many seconds and go back to the queue.
+NEWSBOT_FLEET_LEASE_SECONDS = 60
 # Listing pages followed per section URL (page 1 included).
 NEWSBOT_MAX_LISTING_PAGES = 5
 # Learned boilerplate (newsbot/cleaning/boilerplate.py): a paragraph found in this many articles of

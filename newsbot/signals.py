@@ -4,3 +4,8 @@
 # durable before items count as delivered flushes here: the dedup state, whose decisions are
 # grouped into transactions, so a batch never lands while its items' decisions could be lost.
 batch_committing = object()
+
+
+class BatchNotCommitted(Exception):
+    """Raised by a batch_committing receiver when the batch must not be committed (the fleet could
+    not record it, so its requests will be redone elsewhere); the batch stays in spool/writing/."""

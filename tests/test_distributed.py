@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,12 +24,17 @@ FLEET = ["-s", "SPIDER_MODULES=benchmarks.spiders", "-s", "NEWSBOT_DISTRIBUTED=1
 pytestmark = pytest.mark.slow
 
 
-def worker(site: str, out, env: dict) -> subprocess.Popen:
+def worker(site: str, out, env: dict, *settings: str, feed: str = "-O") -> subprocess.Popen:
     # Each worker is its own machine: its own NEWSBOT_HOME (spool, locks), the fleet's Redis.
     env = {**env, "NEWSBOT_HOME": f"{out}.home"}
     return subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "generated_site", "-a", f"site={site}",
-                             "-O", f"{out}:jsonl", *FLEET], cwd=ROOT, env=env,
+                             feed, f"{out}:jsonl", *FLEET, *settings], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def stat(log: str, name: str) -> int:
+    match = re.search(rf"'{re.escape(name)}': (\d+)", log)
+    return int(match.group(1)) if match else 0
 
 
 def start_fleet_run(site: str, env: dict) -> None:
@@ -79,6 +85,47 @@ def test_a_worker_stopped_mid_crawl_loses_nothing(tmp_path):
     assert 0 < len(stopped) < ARTICLES
     assert len(stopped) + len(finished) == len(set(stopped) | set(finished))
     assert set(stopped) | set(finished) == expected_urls(site)
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path):
+    lease = ["-s", "NEWSBOT_FLEET_LEASE_SECONDS=3"]
+    with redis_server(tmp_path) as redis_url, politics_site(ARTICLES) as site:
+        env = {**os.environ, "NEWSBOT_STATE": redis_url}
+        start_fleet_run(site, env)
+        # The first worker commits a batch every second (appended to its output), so when it is
+        # killed it has delivered some articles and holds others in its open spool batch.
+        first = worker(site, tmp_path / "w1.jsonl", env, *lease, "-s", "NEWSBOT_DELIVERY_BATCH_SECONDS=1", feed="-o")
+        second = worker(site, tmp_path / "w2.jsonl", env, *lease)
+        home = Path(f"{tmp_path / 'w1.jsonl'}.home")
+        writing = home / "spool" / "writing"
+
+        def open_batch_items() -> int:
+            return sum(p.read_bytes().count(b"\n") for p in writing.glob("*/data"))
+        deadline = time.monotonic() + 90
+        while not ((tmp_path / "w1.jsonl").exists() and open_batch_items() >= 3) and time.monotonic() < deadline:
+            assert first.poll() is None, "the first worker ended before it could be killed"
+            time.sleep(0.02)
+        first.send_signal(signal.SIGKILL)  # OOM killer, lost machine: nothing runs after this
+        first.wait(10)
+        left_open = open_batch_items()
+        _, second_log = second.communicate(timeout=180)
+        assert second.returncode == 0, second_log[-3000:]
+        assert "Traceback" not in second_log, second_log[-3000:]
+        # The killed worker's machine comes back: its spool is read again (as its next crawl's
+        # start would). Its open batch was never acknowledged: the survivor delivered those items.
+        back = run_scrapy("deliver", replay=None, env={"NEWSBOT_HOME": str(home), "NEWSBOT_STATE": redis_url},
+                          timeout=60)
+        assert back.returncode == 0, back.stderr[-2000:]
+    killed = [item["url"] for item in read_jsonl(tmp_path / "w1.jsonl")]
+    survived = [item["url"] for item in read_jsonl(tmp_path / "w2.jsonl")]
+    assert 0 < len(killed) < ARTICLES
+    combined = killed + survived
+    assert len(combined) == len(set(combined)), "an article was delivered twice"
+    assert set(combined) == expected_urls(site)
+    assert stat(second_log, "newsbot/fleet/requeued_expired") > 0
+    if left_open:
+        assert "abandoned" in back.stderr
+        assert stat(second_log, "newsbot/fleet/redelivered_items") > 0
 
 
 def test_distributed_mode_without_redis_is_a_clear_error(tmp_path):

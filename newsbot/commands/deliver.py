@@ -13,6 +13,7 @@ from ..delivery.extension import resend_pending
 from ..delivery.spool import Spool
 from ..delivery.targets import Deliverer
 from ..exitcodes import OK, UNDELIVERED
+from ..leases import fleet_batch_judge
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class Command(ScrapyCommand):
         settings = self.settings.copy()
         DeliveryAddon._hide_secrets(settings)
         spool = Spool.from_settings(settings)
-        outcomes = resend_pending(spool, Deliverer(spool, settings), opts.spider)
+        outcomes = resend_pending(spool, Deliverer(spool, settings), opts.spider, fleet_batch_judge(settings))
         failed = 0
         for outcome in outcomes:
             meta = outcome.meta

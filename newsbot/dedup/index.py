@@ -38,8 +38,13 @@ class DedupIndex:
         self.store, self.signer, self.clock = store, signer, clock
         store.use_signer(signer)
 
+    @staticmethod
+    def url_keys(facts: ArticleFacts) -> list[str]:
+        """The URL keys an article is recorded under; the last is its record's key."""
+        return list(dict.fromkeys([canonical_url(facts.url), preferred_url(facts.url, facts.canonical_url)]))
+
     def check(self, facts: ArticleFacts) -> Decision:
-        url_keys = list(dict.fromkeys([canonical_url(facts.url), preferred_url(facts.url, facts.canonical_url)]))
+        url_keys = self.url_keys(facts)
         key = url_keys[-1]
         signature = self.signer.sign(facts.body)
         now = self.clock()

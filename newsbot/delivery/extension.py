@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timezone
+from typing import Callable
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FeedExporter, apply_uri_params
 from scrapy.utils.asyncio import run_in_thread
 
+from ..leases import fleet_batch_judge
 from .run import STAT, DeliveryRun
 from .spool import BatchMeta, Spool
 from .targets import Deliverer, Outcome, destination_group
@@ -20,11 +22,12 @@ from .targets import Deliverer, Outcome, destination_group
 logger = logging.getLogger(__name__)
 
 
-def resend_pending(spool: Spool, deliverer: Deliverer, spider: str | None = None) -> list[Outcome]:
-    """Deliver every ready batch in the spool (salvaging abandoned ones first). After a batch to a
-    bucket/folder fails for good, the rest bound there are not attempted this time (each would
-    wait out the same timeouts); they stay in the spool."""
-    spool.salvage_abandoned()
+def resend_pending(spool: Spool, deliverer: Deliverer, spider: str | None = None,
+                   judge: Callable[[BatchMeta], bool | None] | None = None) -> list[Outcome]:
+    """Deliver every ready batch in the spool (salvaging abandoned ones first, as `judge` allows).
+    After a batch to a bucket/folder fails for good, the rest bound there are not attempted this
+    time (each would wait out the same timeouts); they stay in the spool."""
+    spool.salvage_abandoned(judge)
     outcomes = []
     broken: dict[str, str] = {}
     for meta in spool.pending(spider):
@@ -79,7 +82,8 @@ class DeliveryExtension:
             self.crawler.stats.set_value(STAT + "pending_at_start", pending)
             if pending or writing:
                 logger.info("re-sending %d batch(es) left in the spool %s", pending + writing, self.run.spool.root)
-                outcomes = await run_in_thread(resend_pending, self.run.spool, self.run.deliverer)
+                judge = fleet_batch_judge(self.crawler.settings)
+                outcomes = await run_in_thread(resend_pending, self.run.spool, self.run.deliverer, None, judge)
                 for outcome in outcomes:
                     self.run.record(outcome, resent=True)
         if self.batch_seconds > 0:

@@ -26,7 +26,7 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from scrapy.settings import BaseSettings
 
@@ -252,10 +252,14 @@ class Spool:
             os.close(fd)
 
     # --- crash recovery --------------------------------------------------------------------
-    def salvage_abandoned(self) -> list[BatchMeta]:
+    def salvage_abandoned(self, judge: Callable[[BatchMeta], bool | None] | None = None) -> list[BatchMeta]:
         """Batches whose writer died (its flock is gone): keep every whole JSON line, spool them as
         a ready batch to the same target, and drop only the torn last line (its item was not
-        delivered, so it is re-crawled)."""
+        delivered, so it is re-crawled).
+
+        `judge(meta)` may say otherwise first: False discards the batch (a fleet worker's batch
+        whose requests the fleet redid, see newsbot.leases.fleet_batch_judge), None leaves it in
+        place for a later run."""
         salvaged = []
         for folder in sorted(self.writing.iterdir()):
             if not folder.is_dir() or folder.name in self._locks:
@@ -271,7 +275,7 @@ class Spool:
                 os.close(fd)
                 continue  # still being written by a live process
             try:
-                meta = self._salvage(folder)
+                meta = self._salvage(folder, judge)
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
@@ -279,12 +283,25 @@ class Spool:
                 salvaged.append(meta)
         return salvaged
 
-    def _salvage(self, folder: Path) -> BatchMeta | None:
+    def _salvage(self, folder: Path, judge: Callable[[BatchMeta], bool | None] | None = None) -> BatchMeta | None:
         try:
             meta = BatchMeta.load(folder / META)
         except (OSError, ValueError, TypeError):
             logger.error("abandoned spool batch %s has no readable meta.json; moved aside", folder.name)
             os.rename(folder, self.root / f"broken-{folder.name}")
+            return None
+        verdict = judge(meta) if judge is not None else True
+        if verdict is None:
+            return None
+        if not verdict:
+            # Its items were never acknowledged to the fleet, so another worker delivered them.
+            lines = (folder / DATA).read_bytes().count(b"\n") if (folder / DATA).exists() else 0
+            doomed = self.root / f".delete-{folder.name}"
+            os.rename(folder, doomed)
+            fsync_dir(self.writing)
+            shutil.rmtree(doomed, ignore_errors=True)
+            logger.warning("discarded abandoned fleet batch %s (about %d item(s)): its requests were "
+                           "never acknowledged, so the fleet crawled and delivered them again", meta.key, lines)
             return None
         raw = (folder / DATA).read_bytes() if (folder / DATA).exists() else b""
         gzipped = meta.target.endswith(".gz")

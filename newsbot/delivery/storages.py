@@ -14,11 +14,12 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.defer import deferred_from_coro
+from twisted.python.failure import Failure
 
 from .run import DeliveryRun
 from .spool import BatchMeta, SpoolFile
 from .targets import Outcome
-from ..signals import batch_committing
+from ..signals import BatchNotCommitted, batch_committing
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,10 @@ class SpooledFeedStorage:
         self.meta = BatchMeta(key=run.spool.new_key(spider.name, batch_id), target=self.target,
                               spider=spider.name, run_id=run.run_id, feed=self._feed_template(),
                               batch_id=batch_id, overwrite=self.overwrite)
+        if self.crawler.settings.getbool("NEWSBOT_DISTRIBUTED"):
+            # Written for a fleet run: if this worker dies, whether the batch is delivered later
+            # depends on the fleet's leases (newsbot.leases.fleet_batch_judge).
+            self.meta.extra["fleet"] = {"spider": spider.name}
         self.file = run.spool.open_batch(self.meta)
         return self.file  # type: ignore[return-value]
 
@@ -79,7 +84,18 @@ class SpooledFeedStorage:
         meta, file = self.meta, self.file
         assert meta is not None
         meta.items = self._item_count()
-        self.crawler.signals.send_catch_log(batch_committing)
+        # On disk before anyone is told the batch is committing (the fleet acknowledges its
+        # requests then): a power cut must not lose acknowledged items.
+        if file is not None:
+            await run_in_thread(file.finish)
+        results = self.crawler.signals.send_catch_log(batch_committing, batch=meta.key, storage=self,
+                                                      dont_log=BatchNotCommitted)
+        refused = [r for _, r in results if isinstance(r, Failure) and r.check(BatchNotCommitted)]
+        if refused:
+            from ..exitcodes import UNDELIVERED, fail_run
+            fail_run(self.crawler, UNDELIVERED, f"batch {meta.key} ({meta.items} items) left uncommitted: "
+                     f"{refused[0].getErrorMessage()}")
+            return
         try:
             await run_in_thread(run.spool.commit_batch, meta, file)
         except OSError as exc:

@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
 from ..dedup.crawler import crawler_store
+from ..leases import UNDELIVERED
 from ..urls import canonical_url
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ class KnownArticleMiddleware:
 
     def process_request(self, request: Request):
         if not request.meta.get("newsbot_article") or request.meta.get("newsbot_dedup_refetch"):
+            return None
+        if request.meta.get(UNDELIVERED):
+            # A fleet worker recorded this article and died before delivering it (newsbot/leases.py).
             return None
         last_seen = self.store.last_seen_for_url(canonical_url(request.url))
         if last_seen is None:

@@ -15,8 +15,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from ..dedup.crawler import crawler_store
-from ..dedup.index import DUPLICATE, NEW, UNCHANGED, UPDATE, ArticleFacts, DedupIndex
+from ..dedup.index import DUPLICATE, NEW, UNCHANGED, UPDATE, ArticleFacts, Decision, DedupIndex
 from ..dedup.signature import Signer
+from ..leases import FleetLeases
 from ..paths import setting_or_env
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ MODES = ("drop", "link")
 class DedupPipeline:
     def __init__(self, crawler: Crawler, index: DedupIndex, mode: str):
         self.crawler, self.stats, self.index, self.mode = crawler, crawler.stats, index, mode
+        self.leases = FleetLeases.of(crawler)  # None unless a fleet worker
 
     @classmethod
     def from_crawler(cls, crawler: Crawler):
@@ -43,7 +45,21 @@ class DedupPipeline:
         facts = ArticleFacts(url=adapter["url"], outlet=adapter.get("outlet") or "", body=adapter["body"],
                              content_hash=adapter["content_hash"], canonical_url=adapter.get("canonical_url"),
                              updated_at=adapter.get("updated_at"))
+        url_keys = DedupIndex.url_keys(facts)
+        if self.leases is not None:
+            # Before the shared state records it: should this worker die before the item is in a
+            # committed batch, whoever takes its request over delivers it.
+            self.leases.note_article(item, url_keys[-1])
         decision = self.index.check(facts)
+        if decision.kind == UNCHANGED and self.leases is not None:
+            undelivered = self.leases.undelivered(item)
+            if decision.key in undelivered or url_keys[-1] in undelivered:
+                # Recorded by a fleet worker that died before delivering it: this is its delivery.
+                self.stats.inc_value("newsbot/fleet/redelivered_items")
+                decision = Decision(DUPLICATE if decision.duplicate_of else NEW, decision.key, decision.version,
+                                    decision.duplicate_of, decision.similarity)
+            else:
+                self.leases.unnote_article(item, url_keys[-1])
         self.stats.inc_value(f"newsbot/dedup/{decision.kind}")
         if decision.kind == UNCHANGED:
             raise DropItem(f"already emitted, unchanged: {facts.url}")
