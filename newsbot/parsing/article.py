@@ -17,8 +17,9 @@ from ..items import ArticleItem
 from .dates import iso_utc
 from .generic import generic_fields
 from .paywall import page_says_paywalled, text_says_paywalled
-from .structured import embedded_fields, json_ld_fields, meta_fields
-from .text import clean_authors, clean_line, guess_language, join_paragraphs, normalize_language, paragraphs_of
+from .structured import data_scripts, embedded_fields, json_ld_fields, link_canonical, meta_fields
+from .text import (clean_authors, clean_line, guess_language, join_cleaned_paragraphs, join_paragraphs,
+                   normalize_language, paragraphs_of)
 
 # Fields read from structured data / selectors, in item order.
 METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at", "section", "tags",
@@ -150,16 +151,18 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
     """Build the item for `response`; `item` is None (with `error`) when there is no article."""
     if not isinstance(response, TextResponse) or not response.text.strip():
         return ParseResult(None, None, "empty or non-text response")
-    structured = meta_fields(response.selector)
+    sel = response.selector
+    canonical = link_canonical(sel)
+    structured = meta_fields(sel, canonical)
     # Embedded page state (Next.js, Arc Fusion) wins over meta tags; JSON-LD wins over both.
     faults: list[str] = []
-    embedded = embedded_fields(response.selector, profile.next_data_article)
+    scripts = data_scripts(sel)  # one scan of the page for both readers (nothing changes the tree yet)
+    embedded = embedded_fields(sel, profile.next_data_article, scripts)
     embedded_body = embedded.pop("body_paragraphs", [])
     structured.update(embedded)
-    structured.update(json_ld_fields(response.selector, faults))
-    link_canonical = response.xpath('//link[@rel="canonical"]/@href').get()
-    if link_canonical:
-        structured["canonical_url"] = link_canonical
+    structured.update(json_ld_fields(sel, faults, scripts))
+    if canonical:
+        structured["canonical_url"] = canonical
 
     values: dict[str, Any] = {}
     for name in METADATA_FIELDS:
@@ -206,7 +209,10 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         values["image_url"] = _lazy_image(response)
 
     title = clean_line(values.get("title"))
-    body = join_paragraphs(paragraphs)
+    # Selector and structured paragraphs come out of clean_line already (embedded and generic
+    # ones may not): no second cleaning for those.
+    body = join_cleaned_paragraphs(paragraphs) if body_source in ("selectors", "structured") else \
+        join_paragraphs(paragraphs)
     if body and body_source == "generic" and len(body.split()) < MIN_GENERIC_WORDS and \
             not any(ord(c) > 0x2E7F for c in body[:200]):
         # A sign-in form, an error page or a bare link list: the generic extractor returns its
