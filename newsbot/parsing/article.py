@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from parsel import Selector
+from lxml import etree
+from parsel.csstranslator import GenericTranslator, HTMLTranslator
 from scrapy.http import TextResponse
 
 from ..items import ArticleItem
@@ -79,22 +81,39 @@ def _visible_text(element, parts: list[str]) -> None:
             parts.append(child.tail)
 
 
-def _element_text(sel: Selector) -> str:
+def _node_text(node: Any) -> str:
     """The reader-visible text of an element: inline markup joined as written, blocks spaced."""
-    root = sel.root
-    if isinstance(root, str):
-        return clean_line(root)
+    if isinstance(node, str):
+        return clean_line(node)
     parts: list[str] = []
-    _visible_text(root, parts)
+    _visible_text(node, parts)
     return clean_line("".join(parts))
+
+
+_CSS_TRANSLATORS = {"html": HTMLTranslator(), "xml": GenericTranslator()}
+
+
+@lru_cache(maxsize=1024)
+def _css_xpath(css: str, kind: str) -> etree.XPath:
+    return etree.XPath(_CSS_TRANSLATORS[kind].css_to_xpath(css), smart_strings=False)
+
+
+def _css_nodes(response: TextResponse, css: str) -> list[Any]:
+    """What response.css(css) selects, as lxml nodes (or strings), without wrapping each in a
+    Selector: the outlet selectors run on every article, the body's on a dozen paragraphs."""
+    sel = response.selector
+    if isinstance(sel.root, etree._Element) and sel.type in _CSS_TRANSLATORS:
+        return _css_xpath(css, sel.type)(sel.root)
+    return [node.root for node in response.css(css)]
 
 
 def _select(response: TextResponse, css: str, name: str) -> Any:
     if name == "body":
-        return [t for t in (_element_text(el) for el in response.css(css)) if t]
-    nodes = response.css(css)
-    values = [clean_line(v if isinstance(v, str) else "") for v in nodes.getall()] if "::" in css else \
-        [_element_text(n) for n in nodes]
+        return [t for t in (_node_text(node) for node in _css_nodes(response, css)) if t]
+    if "::" in css:
+        values = [clean_line(v if isinstance(v, str) else "") for v in response.css(css).getall()]
+    else:
+        values = [_node_text(node) for node in _css_nodes(response, css)]
     values = [v for v in values if v]
     if name in ("authors", "tags"):
         return values
