@@ -34,6 +34,8 @@ _PAYWALL_ELEMENTS_XPATH = etree.XPath(
     "descendant-or-self::*/@class[contains(., 'paywall') or contains(., 'regwall') or contains(., 'meter')"
     " or contains(., 'subscriber-only') or contains(., 'premium-content')]/.."
     " | descendant-or-self::*/@id[contains(., 'paywall')]/..")
+_CONTENT_TIERS = etree.XPath('//meta[@property="article:content_tier" or @name="article:content_tier"]/@content',
+                             smart_strings=False)
 _VISIBLE_TEXT = ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]"
 
 
@@ -54,7 +56,8 @@ def page_says_paywalled(sel: Selector, structured: Mapping[str, Any], markers: I
     """The page-level signals: structured data, content-tier meta, outlet markers, paywall elements."""
     if structured.get("paywalled"):
         return True
-    tiers = sel.xpath('//meta[@property="article:content_tier" or @name="article:content_tier"]/@content').getall()
+    root = sel.root
+    tiers = _CONTENT_TIERS(root) if isinstance(root, etree._Element) else sel.xpath(_CONTENT_TIERS.path).getall()
     if any(t.strip().lower() in _LOCKED_TIERS for t in tiers):
         return True
     if any(sel.css(marker) for marker in markers):
