@@ -60,6 +60,7 @@ def _script_texts(sel: Selector, scripts: list | None, expression: str, wanted) 
         return sel.xpath(expression).getall()
     return [text for script in scripts if wanted(script) for text in _TEXT_NODES(script)]
 
+
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
     "BackgroundNewsArticle", "ReviewNewsArticle", "AskPublicNewsArticle", "SatiricalArticle",
