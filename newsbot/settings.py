@@ -79,6 +79,8 @@ EXTENSIONS = {
     # Health before summary: both act on engine_stopped, in this order.
     "newsbot.extensions.health.HealthExtension": 900,
     "newsbot.extensions.summary.RunSummaryExtension": 910,
+    # Last to see spider_opened: what the others made at opening is frozen too (see the module).
+    "newsbot.extensions.gcfreeze.FreezeStartupObjects": 990,
 }
 # Health policy (per spider through custom_settings); a broken rule makes the run exit 3.
 NEWSBOT_HEALTH_ENABLED = True
@@ -90,6 +92,7 @@ NEWSBOT_HEALTH_REQUIRE_DELIVERY = True
 NEWSBOT_SUMMARY_ENABLED = True              # <NEWSBOT_HOME>/runs/<spider>/<start>/run-summary.json
 NEWSBOT_PROGRESS_INTERVAL = 30              # seconds between progress lines; 0 = none
 NEWSBOT_LOCK_ENABLED = True                 # <NEWSBOT_HOME>/locks/<spider>.lock; a second run exits 5
+NEWSBOT_GC_FREEZE = True                    # startup objects skipped by full GC collections while crawling
 # Cron schedules: a spider's `schedule` attribute, overridden here ({"spider": "cron expr"}).
 NEWSBOT_SCHEDULES = {}
 NEWSBOT_DEFAULT_SCHEDULE = "0 */6 * * *"    # for spiders that declare none

@@ -52,6 +52,11 @@ def fault_kind(exception: BaseException) -> str:
     return type(exception).__name__.lower()
 
 
+def _blank(body: bytes) -> bool:
+    """not body.strip(), without copying a page that starts with markup (every page does) to know."""
+    return not body or (body[:1].isspace() and not body.strip())
+
+
 class FaultStatsMiddleware:
     def __init__(self, crawler: Crawler):
         self.stats = crawler.stats
@@ -66,7 +71,7 @@ class FaultStatsMiddleware:
             self.stats.inc_value(FAULT + "http_429")
         elif status >= 500:
             self.stats.inc_value(FAULT + "http_5xx")
-        elif status == 200 and not response.body.strip() and not request.url.endswith("/robots.txt"):
+        elif status == 200 and _blank(response.body) and not request.url.endswith("/robots.txt"):
             self.stats.inc_value(FAULT + "empty_body")
             logger.warning("empty 200 response from %s", response.url)
         return response

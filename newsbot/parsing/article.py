@@ -7,18 +7,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from parsel import Selector
+from lxml import etree
+from parsel.csstranslator import GenericTranslator, HTMLTranslator
 from scrapy.http import TextResponse
 
 from ..items import ArticleItem
 from .dates import iso_utc
 from .generic import generic_fields
 from .paywall import page_says_paywalled, text_says_paywalled
-from .structured import embedded_fields, json_ld_fields, meta_fields
-from .text import clean_authors, clean_line, guess_language, join_paragraphs, normalize_language, paragraphs_of
+from .structured import data_scripts, embedded_fields, json_ld_fields, link_canonical, meta_fields
+from .text import (clean_authors, clean_line, guess_language, join_cleaned_paragraphs, join_paragraphs,
+                   normalize_language, paragraphs_of)
 
 # Fields read from structured data / selectors, in item order.
 METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at", "section", "tags",
@@ -78,22 +81,39 @@ def _visible_text(element, parts: list[str]) -> None:
             parts.append(child.tail)
 
 
-def _element_text(sel: Selector) -> str:
+def _node_text(node: Any) -> str:
     """The reader-visible text of an element: inline markup joined as written, blocks spaced."""
-    root = sel.root
-    if isinstance(root, str):
-        return clean_line(root)
+    if isinstance(node, str):
+        return clean_line(node)
     parts: list[str] = []
-    _visible_text(root, parts)
+    _visible_text(node, parts)
     return clean_line("".join(parts))
+
+
+_CSS_TRANSLATORS = {"html": HTMLTranslator(), "xml": GenericTranslator()}
+
+
+@lru_cache(maxsize=1024)
+def _css_xpath(css: str, kind: str) -> etree.XPath:
+    return etree.XPath(_CSS_TRANSLATORS[kind].css_to_xpath(css), smart_strings=False)
+
+
+def _css_nodes(response: TextResponse, css: str) -> list[Any]:
+    """What response.css(css) selects, as lxml nodes (or strings), without wrapping each in a
+    Selector: the outlet selectors run on every article, the body's on a dozen paragraphs."""
+    sel = response.selector
+    if isinstance(sel.root, etree._Element) and sel.type in _CSS_TRANSLATORS:
+        return _css_xpath(css, sel.type)(sel.root)
+    return [node.root for node in response.css(css)]
 
 
 def _select(response: TextResponse, css: str, name: str) -> Any:
     if name == "body":
-        return [t for t in (_element_text(el) for el in response.css(css)) if t]
-    nodes = response.css(css)
-    values = [clean_line(v if isinstance(v, str) else "") for v in nodes.getall()] if "::" in css else \
-        [_element_text(n) for n in nodes]
+        return [t for t in (_node_text(node) for node in _css_nodes(response, css)) if t]
+    if "::" in css:
+        values = [clean_line(v if isinstance(v, str) else "") for v in response.css(css).getall()]
+    else:
+        values = [_node_text(node) for node in _css_nodes(response, css)]
     values = [v for v in values if v]
     if name in ("authors", "tags"):
         return values
@@ -150,16 +170,18 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
     """Build the item for `response`; `item` is None (with `error`) when there is no article."""
     if not isinstance(response, TextResponse) or not response.text.strip():
         return ParseResult(None, None, "empty or non-text response")
-    structured = meta_fields(response.selector)
+    sel = response.selector
+    canonical = link_canonical(sel)
+    structured = meta_fields(sel, canonical)
     # Embedded page state (Next.js, Arc Fusion) wins over meta tags; JSON-LD wins over both.
     faults: list[str] = []
-    embedded = embedded_fields(response.selector, profile.next_data_article)
+    scripts = data_scripts(sel)  # one scan of the page for both readers (nothing changes the tree yet)
+    embedded = embedded_fields(sel, profile.next_data_article, scripts)
     embedded_body = embedded.pop("body_paragraphs", [])
     structured.update(embedded)
-    structured.update(json_ld_fields(response.selector, faults))
-    link_canonical = response.xpath('//link[@rel="canonical"]/@href').get()
-    if link_canonical:
-        structured["canonical_url"] = link_canonical
+    structured.update(json_ld_fields(sel, faults, scripts))
+    if canonical:
+        structured["canonical_url"] = canonical
 
     values: dict[str, Any] = {}
     for name in METADATA_FIELDS:
@@ -206,7 +228,10 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         values["image_url"] = _lazy_image(response)
 
     title = clean_line(values.get("title"))
-    body = join_paragraphs(paragraphs)
+    # Selector and structured paragraphs come out of clean_line already (embedded and generic
+    # ones may not): no second cleaning for those.
+    body = join_cleaned_paragraphs(paragraphs) if body_source in ("selectors", "structured") else \
+        join_paragraphs(paragraphs)
     if body and body_source == "generic" and len(body.split()) < MIN_GENERIC_WORDS and \
             not any(ord(c) > 0x2E7F for c in body[:200]):
         # A sign-in form, an error page or a bare link list: the generic extractor returns its

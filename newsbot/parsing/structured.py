@@ -12,11 +12,54 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from lxml import etree
 from parsel import Selector
 
 from .text import clean_line
 
 logger = logging.getLogger(__name__)
+
+# The readers' fixed queries, compiled once and run on the lxml tree: parsel would wrap every
+# result in a Selector only for us to take its string back.
+_JSON_LD_TEXT = '//script[@type="application/ld+json"]/text()'
+_NEXT_DATA_TEXT = '//script[@id="__NEXT_DATA__"]/text()'
+_FUSION_TEXT = '//script[contains(., "Fusion.globalContent")]/text()'
+_CANONICAL = etree.XPath('//link[@rel="canonical"]/@href', smart_strings=False)
+_LANG = etree.XPath("/html/@lang", smart_strings=False)
+# Every script the queries above can select, in one scan of the page: each `//script[...]` is a
+# walk of the whole tree (40-100 µs on a 100 KB page), and parse_article asks all three.
+_DATA_SCRIPTS = etree.XPath(
+    '//script[@type="application/ld+json" or @id="__NEXT_DATA__" or contains(., "Fusion.globalContent")]')
+_TEXT_NODES = etree.XPath("text()", smart_strings=False)
+_HAS_FUSION = etree.XPath('contains(., "Fusion.globalContent")')
+
+
+def _lxml_root(sel: Selector) -> Any:
+    root = sel.root
+    return root if isinstance(root, etree._Element) else None
+
+
+def _strings(sel: Selector, query: etree.XPath) -> list[str]:
+    """The string results of a compiled query, as sel.xpath(query.path).getall() gives them."""
+    root = _lxml_root(sel)
+    return query(root) if root is not None else sel.xpath(query.path).getall()
+
+
+def data_scripts(sel: Selector) -> list | None:
+    """The page's JSON-LD, __NEXT_DATA__ and Fusion.globalContent scripts (lxml elements, in
+    document order), for json_ld_objects and embedded_json to share one scan; None when `sel` has
+    no lxml tree. Only valid until the tree changes."""
+    root = _lxml_root(sel)
+    return _DATA_SCRIPTS(root) if root is not None else None
+
+
+def _script_texts(sel: Selector, scripts: list | None, expression: str, wanted) -> list[str]:
+    """Text nodes of the scripts `expression` selects: from the shared scan when given (`wanted`
+    says which of its scripts the expression selects), else by running the expression."""
+    if scripts is None:
+        return sel.xpath(expression).getall()
+    return [text for script in scripts if wanted(script) for text in _TEXT_NODES(script)]
+
 
 ARTICLE_TYPES = frozenset({
     "Article", "NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle",
@@ -55,15 +98,15 @@ def _walk(node: Any, depth: int = 0, problems: list[str] | None = None) -> Itera
             yield from _walk(graph, depth + 1, problems)
 
 
-def json_ld_objects(sel: Selector, problems: list[str] | None = None) -> list[dict]:
+def json_ld_objects(sel: Selector, problems: list[str] | None = None, scripts: list | None = None) -> list[dict]:
     """All top-level JSON-LD objects of the page (flattening lists and @graph).
 
     Blocks that are skipped are named in `problems` (when given): json_ld/oversized,
-    json_ld/invalid, json_ld/too_deep.
+    json_ld/invalid, json_ld/too_deep. `scripts`: the page's `data_scripts`, when already found.
     """
     objects: list[dict] = []
     problems = problems if problems is not None else []
-    for raw in sel.xpath('//script[@type="application/ld+json"]/text()').getall():
+    for raw in _script_texts(sel, scripts, _JSON_LD_TEXT, lambda s: s.get("type") == "application/ld+json"):
         if len(raw) > MAX_JSON_LD_BYTES:
             logger.debug("skipping oversized JSON-LD block (%d bytes)", len(raw))
             problems.append("json_ld/oversized")
@@ -157,8 +200,8 @@ def _live_blog_body(updates: Any) -> str | None:
     return "\n".join(paragraphs) or None
 
 
-def json_ld_fields(sel: Selector, problems: list[str] | None = None) -> dict[str, Any]:
-    obj = find_article_object(json_ld_objects(sel, problems))
+def json_ld_fields(sel: Selector, problems: list[str] | None = None, scripts: list | None = None) -> dict[str, Any]:
+    obj = find_article_object(json_ld_objects(sel, problems, scripts))
     if obj is None:
         return {}
     fields: dict[str, Any] = {
@@ -207,7 +250,16 @@ def _meta_tags(sel: Selector) -> dict[str, list[str]]:
     return tags
 
 
-def meta_fields(sel: Selector) -> dict[str, Any]:
+def link_canonical(sel: Selector) -> str | None:
+    """The page's first <link rel="canonical"> href."""
+    return next(iter(_strings(sel, _CANONICAL)), None)
+
+
+_NOT_GIVEN: Any = object()
+
+
+def meta_fields(sel: Selector, canonical: str | None = _NOT_GIVEN) -> dict[str, Any]:
+    """`canonical`: the page's link_canonical, when the caller has looked it up already."""
     tags = _meta_tags(sel)
 
     def _meta(*names: str) -> list[str]:
@@ -229,8 +281,8 @@ def meta_fields(sel: Selector) -> dict[str, Any]:
         "tags": list(dict.fromkeys(t for v in _meta("article:tag") for t in _keywords(v))) or
                 [k for k in (clean_line(k) for k in (first("news_keywords", "keywords") or "").split(",")) if k],
         "image_url": first("og:image", "og:image:url", "twitter:image"),
-        "canonical_url": sel.xpath('//link[@rel="canonical"]/@href').get() or first("og:url"),
-        "language": clean_line(sel.xpath("/html/@lang").get()) or (locale.replace("_", "-") if locale else None),
+        "canonical_url": (link_canonical(sel) if canonical is _NOT_GIVEN else canonical) or first("og:url"),
+        "language": clean_line(next(iter(_strings(sel, _LANG)), None)) or (locale.replace("_", "-") if locale else None),
         "site_name": first("og:site_name"),
     }
     return {k: v for k, v in fields.items() if v not in (None, "", [])}
@@ -277,16 +329,17 @@ def _load_fusion(script: str) -> Any:
     return obj
 
 
-def embedded_json(sel: Selector) -> list[tuple[str, Any]]:
-    """("next_data" | "fusion", data) for each embedded page-state payload found in the page."""
+def embedded_json(sel: Selector, scripts: list | None = None) -> list[tuple[str, Any]]:
+    """("next_data" | "fusion", data) for each embedded page-state payload found in the page.
+    `scripts`: the page's `data_scripts`, when already found."""
     found: list[tuple[str, Any]] = []
-    raw = sel.xpath('//script[@id="__NEXT_DATA__"]/text()').get()
+    raw = next(iter(_script_texts(sel, scripts, _NEXT_DATA_TEXT, lambda s: s.get("id") == "__NEXT_DATA__")), None)
     if raw and len(raw) <= MAX_EMBEDDED_BYTES:
         try:
             found.append(("next_data", json.loads(raw, strict=False)))
         except (ValueError, RecursionError):
             logger.debug("skipping invalid __NEXT_DATA__")
-    for script in sel.xpath('//script[contains(., "Fusion.globalContent")]/text()').getall():
+    for script in _script_texts(sel, scripts, _FUSION_TEXT, _HAS_FUSION):
         if len(script) <= MAX_EMBEDDED_BYTES:
             data = _load_fusion(script)
             if isinstance(data, dict):
@@ -388,7 +441,7 @@ def ans_fields(story: dict) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v not in (None, "", [])}
 
 
-def embedded_fields(sel: Selector, next_data_article: str | None = None) -> dict[str, Any]:
+def embedded_fields(sel: Selector, next_data_article: str | None = None, scripts: list | None = None) -> dict[str, Any]:
     """Item fields from embedded page state.
 
     Arc ANS stories are recognised wherever they sit (Fusion.globalContent, or inside
@@ -396,7 +449,7 @@ def embedded_fields(sel: Selector, next_data_article: str | None = None) -> dict
     with `next_data_article` (a dotted path below the payload, e.g. "props.pageProps.article"),
     whose schema.org-like keys (headline, byline/authors, datePublished, blocks/body) are read.
     """
-    for kind, data in embedded_json(sel):
+    for kind, data in embedded_json(sel, scripts):
         story = data if _is_ans_story(data) else _find(data, _is_ans_story)
         if story is not None:
             return ans_fields(story)

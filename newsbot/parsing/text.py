@@ -21,11 +21,23 @@ def clean_line(text: str | None) -> str:
     return " ".join(text.split())
 
 
+def _clean_part(line: str) -> str:
+    """clean_line of one line of str.splitlines. The pipelines split every body again, and its
+    lines are mostly clean already: an ASCII line is returned by clean_line unchanged when it has
+    no run of spaces, no space at either end and no tab or \\x1f (the only ASCII whitespace
+    besides the space that splitlines leaves inside a line), which three substring tests tell
+    for a third of the cost of splitting and joining it."""
+    if line.isascii() and "  " not in line and "\t" not in line and "\x1f" not in line \
+            and line[:1] != " " and line[-1:] != " ":
+        return line
+    return clean_line(line)
+
+
 def paragraphs_of(text: str | None) -> list[str]:
     """Split a body on blank lines (or single newlines) into clean, non-empty paragraphs."""
     if not text:
         return []
-    return [p for p in (clean_line(part) for part in text.splitlines()) if p]
+    return [p for p in (_clean_part(part) for part in text.splitlines()) if p]
 
 
 def join_paragraphs(paragraphs: Iterable[str]) -> str:
@@ -33,19 +45,32 @@ def join_paragraphs(paragraphs: Iterable[str]) -> str:
     return "\n\n".join(p for p in (clean_line(x) for x in paragraphs) if p)
 
 
+def join_cleaned_paragraphs(paragraphs: Iterable[str]) -> str:
+    """`join_paragraphs` of paragraphs clean_line has made already (those of `paragraphs_of`), as
+    the pipelines join them again after dropping some. clean_line returns an ASCII line it made
+    unchanged, so only the others go through it again; on an article's long paragraphs the
+    second split-and-join cost as much as the first."""
+    return "\n\n".join(p for p in (x if x.isascii() else clean_line(x) for x in paragraphs) if p)
+
+
+# ASCII text, word characters kept and every other byte made a space: `\w+` runs on ASCII text are
+# exactly the runs of [A-Za-z0-9_], and bytes.translate + split find them about five times faster
+# than re.findall (which builds a match for each of a body's ~1,000 words).
+_ASCII_WORD_BYTES = bytes(c if chr(c).isalnum() or chr(c) == "_" else 0x20 for c in range(128)) + b" " * 128
+
 
 def word_count(text: str | None) -> int:
     if not text:
         return 0
     if text.isascii():
-        return len(_WORD.findall(text))
+        return len(text.encode("ascii").translate(_ASCII_WORD_BYTES).split())
     cjk = len(_CJK.findall(text))
     latin = len(_WORD.findall(_CJK.sub(" ", text)))
     return latin + cjk
 
 
 def normalize_body(text: str | None) -> str:
-    return join_paragraphs(paragraphs_of(text))
+    return join_cleaned_paragraphs(paragraphs_of(text))
 
 
 _BYLINE_PREFIX = re.compile(r"^\s*(?:by|from|von|par|por|written by|reporting by)\s*[:\-]?\s+", re.I)

@@ -12,7 +12,7 @@ from ..cleaning import TextCleaner
 from ..cleaning.boilerplate import BoilerplateLearner, open_boilerplate_store
 from ..dedup.crawler import crawler_state
 from ..dedup.store import state_url
-from ..parsing.text import join_paragraphs, paragraphs_of
+from ..parsing.text import join_cleaned_paragraphs, paragraphs_of
 from .base import StatelessPipeline
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class CleanBodyPipeline(StatelessPipeline):
         )
         for rule, count in removed.items():
             self.stats.inc_value(f"newsbot/junk/{rule}", count)
-        adapter["body"] = join_paragraphs(kept) or None
+        adapter["body"] = join_cleaned_paragraphs(kept) or None
         return item
 
 
@@ -91,5 +91,5 @@ class LearnedBoilerplatePipeline:
             if not kept:  # a body that is all template is not an article body we should empty
                 return item
             self.stats.inc_value("newsbot/junk/learned_boilerplate", len(template))
-            adapter["body"] = join_paragraphs(kept)
+            adapter["body"] = join_cleaned_paragraphs(kept)
         return item
