@@ -61,6 +61,8 @@ def test_malformed_hosts_do_not_raise():
     assert canonical_url("https://www.example.com:99999/x") == "https://www.example.com:99999/x"
     page = HtmlResponse("https://www.example.com/politics/story", body=b"<html></html>")
     assert _absolute(page, broken) is None
+    assert _absolute(page, "https://.www.example.com/politics/story") is None   # found by the property test
+    assert _absolute(page, "https://www..example.com/x") is None
     assert _absolute(page, "/politics/other") == "https://www.example.com/politics/other"
 
 

@@ -127,12 +127,16 @@ def _absolute(response: TextResponse, url: Any) -> str | None:
     # means the markup is broken, and a broken URL is worse than none.
     try:
         absolute = response.urljoin(url.strip().replace("\t", "").replace("\n", "").replace("\r", ""))
-        scheme = urlsplit(absolute).scheme
+        parts = urlsplit(absolute)
+        host = parts.hostname or ""
     except ValueError:  # e.g. "https://<![CDATA[www...": a bracket in the host is "Invalid IPv6 URL"
         return None
     if any(c.isspace() or ord(c) < 0x20 for c in absolute):
         return None
-    return absolute if scheme in ("http", "https") else None
+    # "https://.www.example/..." or "https://a..b/": no such host (an empty DNS label).
+    if not host or host.startswith(".") or ".." in host:
+        return None
+    return absolute if parts.scheme in ("http", "https") else None
 
 
 # How far into a generically extracted text the page head (kicker, headline, standfirst) can reach.
