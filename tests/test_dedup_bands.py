@@ -149,3 +149,16 @@ def test_a_state_file_from_a_newer_newsbot_is_refused(tmp_path):
     db.close()
     with pytest.raises(RuntimeError, match="newer newsbot"):
         open_store(f"sqlite:///{path}")
+
+
+def test_a_crowded_band_key_is_searched_not_windowed():
+    # 200 articles with the same first band (short, common bodies): a bucket wider than a lookup
+    # window, so the run falls back to binary search and must still find all of them.
+    rng = np.random.default_rng(9)
+    keys = rng.integers(0, 2**63, size=(400, 4), dtype=np.uint64)
+    keys[:200, 0] = keys[0, 0]
+    index = BandIndex()
+    index.add_many(keys, np.arange(1, 401))
+    assert index._runs[0].window is None
+    assert index.lookup(keys[0]) == set(range(1, 201))
+    assert index.lookup(keys[300]) == {301}
