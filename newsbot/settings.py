@@ -63,6 +63,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Last before the download handler, so retries, robots.txt and decompression all see replays.
     "newsbot.middlewares.replay.ReplayDownloaderMiddleware": 950,
 }
+SPIDER_MIDDLEWARES = {
+    # Closest to the engine: a page is released once every other middleware is done with it too.
+    "newsbot.middlewares.pages.ReleaseParsedPageMiddleware": 5,
+}
 ITEM_PIPELINES = {
     "newsbot.pipelines.normalize.NormalizePipeline": 100,
     "newsbot.pipelines.clean.CleanBodyPipeline": 200,

@@ -45,21 +45,22 @@ class DedupPipeline:
         facts = ArticleFacts(url=adapter["url"], outlet=adapter.get("outlet") or "", body=adapter["body"],
                              content_hash=adapter["content_hash"], canonical_url=adapter.get("canonical_url"),
                              updated_at=adapter.get("updated_at"))
-        url_keys = DedupIndex.url_keys(facts)
+        key = None
         if self.leases is not None:
             # Before the shared state records it: should this worker die before the item is in a
             # committed batch, whoever takes its request over delivers it.
-            self.leases.note_article(item, url_keys[-1])
+            key = DedupIndex.url_keys(facts)[-1]
+            self.leases.note_article(item, key)
         decision = self.index.check(facts)
         if decision.kind == UNCHANGED and self.leases is not None:
             undelivered = self.leases.undelivered(item)
-            if decision.key in undelivered or url_keys[-1] in undelivered:
+            if decision.key in undelivered or key in undelivered:
                 # Recorded by a fleet worker that died before delivering it: this is its delivery.
                 self.stats.inc_value("newsbot/fleet/redelivered_items")
                 decision = Decision(DUPLICATE if decision.duplicate_of else NEW, decision.key, decision.version,
                                     decision.duplicate_of, decision.similarity)
             else:
-                self.leases.unnote_article(item, url_keys[-1])
+                self.leases.unnote_article(item, key)
         self.stats.inc_value(f"newsbot/dedup/{decision.kind}")
         if decision.kind == UNCHANGED:
             raise DropItem(f"already emitted, unchanged: {facts.url}")
