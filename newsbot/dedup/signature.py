@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from typing import Sequence
 
 import numpy as np
 from datasketch.lsh import _optimal_param
@@ -14,6 +16,23 @@ _SHINGLE_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)   # odd 64-bit constant (gol
 _MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)   # splitmix64
 _SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
 _LOW_63 = np.uint64(2**63 - 1)
+# ASCII bytes that are not word characters (what \w leaves out) -> space; bytes >= 128 kept.
+_ASCII_NON_WORD = bytes(b if b >= 128 or chr(b).isalnum() or b == ord("_") else ord(" ") for b in range(256))
+
+
+def words(text: str) -> list[str]:
+    r"""The casefolded `\w+` runs of a text, as the regex finds them, five times faster.
+
+    ASCII punctuation becomes a space in one bytes.translate over the UTF-8 text (the bytes of
+    a multi-byte character are all >= 128, untouched), str.split() cuts there and at Unicode
+    spaces; only tokens holding other non-ASCII characters (curly quotes, dashes, accented
+    letters) go through the regex.
+    """
+    folded = text.casefold()
+    tokens = folded.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD).decode("utf-8", "surrogatepass").split()
+    if folded.isascii():
+        return tokens
+    return [word for token in tokens for word in ((token,) if token.isascii() else _WORD.findall(token))]
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -43,27 +62,53 @@ class Signer:
         self._band_seeds = _mix(np.arange(1, self.bands + 1, dtype=np.uint64) * _SHINGLE_MULTIPLIER)
 
     def shingle_hashes(self, body: str) -> np.ndarray:
-        """64-bit hashes of the body's word k-shingles.
+        """64-bit hashes of the body's word k-shingles."""
+        return self._shingles([body])[0]
 
-        Each word is hashed once (in rensa) and the k word hashes of a shingle are combined with
-        numpy, instead of building and hashing a string per shingle: a long article costs well
-        under a millisecond.
+    def _shingles(self, bodies: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """The shingle hashes of many bodies in one flat array, and the offsets where each begins
+        (and the last ends).
+
+        Each word is hashed once (rensa, one call for the whole batch) and the k word hashes of a
+        shingle are combined with numpy, instead of building and hashing a string per shingle.
+        A body shorter than k words has one shingle of all its words; one without words, one
+        shingle 0.
         """
-        words = _WORD.findall(body.casefold())
-        if not words:
+        token_lists = [words(body) for body in bodies]
+        counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        hashes = np.fromiter(itertools.chain.from_iterable(RMinHash.hash_token_sets(token_lists)), dtype=np.uint64,
+                             count=int(counts.sum()))
+        k = self.shingle_words
+        if not len(counts) or counts.min() < k:
+            parts = [self._combine(hashes[start:start + count], min(k, count))
+                     for start, count in zip(np.cumsum(counts) - counts, counts)]
+            return np.concatenate(parts), [0, *itertools.accumulate(map(len, parts))]
+        combined = self._combine(hashes, k)
+        # Shingles that would run from one body into the next are left out.
+        keep = np.ones(len(combined), dtype=bool)
+        for offset in range(1, k):
+            keep[np.cumsum(counts[:-1]) - offset] = False
+        return combined[keep], np.concatenate([[0], np.cumsum(counts - (k - 1))]).tolist()
+
+    @staticmethod
+    def _combine(hashes: np.ndarray, k: int) -> np.ndarray:
+        if not len(hashes):
             return np.zeros(1, dtype=np.uint64)
-        hashes = np.asarray(RMinHash.hash_token_sets([words])[0], dtype=np.uint64)
-        k = min(self.shingle_words, len(hashes))
         count = len(hashes) - k + 1
         combined = hashes[:count].copy()
         for offset in range(1, k):
-            combined = combined * _SHINGLE_MULTIPLIER + hashes[offset:offset + count]  # wraps mod 2**64
+            combined *= _SHINGLE_MULTIPLIER   # wraps mod 2**64
+            combined += hashes[offset:offset + count]
         return combined
 
     def sign(self, body: str) -> np.ndarray:
-        hashes = self.shingle_hashes(body)
-        digest = RMinHash.digest_matrix_from_flat_token_hashes(hashes, [0, len(hashes)], self.num_perm, self.seed)
-        return np.asarray(digest.to_rows()[0], dtype=DTYPE)
+        return self.sign_many([body])[0]
+
+    def sign_many(self, bodies: Sequence[str]) -> np.ndarray:
+        """MinHash signatures of many bodies, an (n, num_perm) array: one rensa call for all."""
+        shingles, offsets = self._shingles(bodies)
+        digest = RMinHash.digest_matrix_from_flat_token_hashes(shingles, offsets, self.num_perm, self.seed)
+        return np.array(digest.to_rows(), dtype=DTYPE).reshape(len(bodies), self.num_perm)
 
     def band_keys(self, signature: np.ndarray) -> np.ndarray:
         """One 63-bit key per band (band index included), to store and look up."""
