@@ -118,6 +118,8 @@ NEWSBOT_DEDUP_MODE = None
 NEWSBOT_DEDUP_THRESHOLD = 0.4
 NEWSBOT_DEDUP_NUM_PERM = 128
 NEWSBOT_DEDUP_SHINGLE_WORDS = 3
+# Items reaching dedup in the same turn of the event loop are decided as one batch, at most this many.
+NEWSBOT_DEDUP_BATCH_SIZE = 100
 # Known article URLs are fetched again after this many hours to look for updates (-1: never).
 NEWSBOT_DEDUP_REFETCH_HOURS = 24
 # SQLite state: decisions (dedup, learned boilerplate) grouped per transaction, at most this many

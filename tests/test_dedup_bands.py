@@ -36,6 +36,10 @@ def test_band_index_finds_every_article_sharing_a_key_across_buffer_runs_and_mer
         assert index.lookup(row) == set().union(*(expected[k] for k in (row & np.uint64(0xFFFFFFFF)).tolist()))
     assert index.lookup(keys[10]) == {11, 2001, 2501}
     assert index.lookup(rng.integers(0, 2**63, size=8, dtype=np.uint64)) == set()
+    # A batch's rows at once: each row's own articles, none of its neighbours'.
+    rows = [0, 10, 499, 2000, 2500, 2999]
+    assert index.lookup_rows(keys[rows]) == [
+        set().union(*(expected[k] for k in (keys[r] & np.uint64(0xFFFFFFFF)).tolist())) for r in rows]
     rebuilt = BandIndex()
     rebuilt.add_many(keys, np.arange(1, 3001))
     assert rebuilt.lookup(keys[10]) == {11, 2001, 2501}
@@ -162,3 +166,4 @@ def test_a_crowded_band_key_is_searched_not_windowed():
     assert index._runs[0].window is None
     assert index.lookup(keys[0]) == set(range(1, 201))
     assert index.lookup(keys[300]) == {301}
+    assert index.lookup_rows(keys[[300, 0, 301]]) == [{301}, set(range(1, 201)), {302}]

@@ -199,3 +199,67 @@ os.kill(os.getpid(), signal.SIGKILL)
     assert store.stats()["articles"] == 4        # whole group kept, the open one gone, no half record
     assert store.article_for_url("https://a.example/p/3") and not store.article_for_url("https://a.example/p/4")
     store.close()
+
+
+def _story(n: int, words: int = 90) -> str:
+    return f"Story {n}: " + " ".join(f"w{n}x{i}" for i in range(words)) + "."
+
+
+def _batch_articles() -> list[ArticleFacts]:
+    """Each case a batch must see from its own earlier decisions: URL variants, exact and near
+    copies, updates and unchanged re-visits inside one batch, and against what was stored before."""
+    edited = "Lawmakers approved the budget on Friday. " + WIRE.replace("several", "a few")
+    return [
+        facts("https://a.example/p/budget?utm_source=x", WIRE),                   # stored before the batch
+        facts("https://a.example/p/port", OTHER),
+        facts("https://a.example/s/9", _story(9), canonical="https://a.example/p/nine"),
+        facts("https://n.example/1", _story(1)),                                   # batch starts here
+        facts("https://n.example/1?fbclid=abc", _story(1)),                        # URL variant of a batch article
+        facts("https://m.example/1-copy", _story(1).upper(), outlet="m"),           # exact copy of one
+        facts("https://m.example/1-near", "Breaking: " + _story(1).replace("w1x5 ", "x "), outlet="m"),  # near copy
+        facts("https://n.example/1", _story(1) + " Update: the vote was delayed to Friday.",
+              updated_at="2026-11-28T09:00:00Z"),                                  # update of a batch article
+        facts("https://n.example/1", _story(1) + " Update: the vote was delayed to Friday.",
+              updated_at="2026-11-28T09:00:00Z"),                                  # ... seen twice
+        facts("https://c.example/budget-vote", edited, outlet="c"),               # near copy of a stored one
+        facts("https://a.example/p/budget", WIRE),                                 # unchanged stored one
+        facts("https://a.example/p/port", OTHER + " The council will meet again in March.",
+              updated_at="2026-11-29T08:00:00Z"),                                  # update of a stored one
+        facts("https://b.example/port", OTHER + " The council will meet again in March.", outlet="b"),  # its text
+        facts("https://n.example/2", _story(2)),
+        facts("https://n.example/3", _story(2).replace("w2x7", "w2x8")),          # near copy, same batch
+        facts("https://a.example/p/nine", _story(9) + " Correction: the vote was on Tuesday.",
+              updated_at="2026-11-29T10:00:00Z"),                                  # update under one URL...
+        facts("https://a.example/s/9", _story(9) + " Correction: the vote was on Tuesday.",
+              updated_at="2026-11-29T10:00:00Z"),                                  # ... seen under the other
+    ]
+
+
+def _records(store, keys):
+    return [(r.key, r.url, r.content_hash, r.version, r.updated_at, r.duplicate_of, r.signature)
+            for key in keys if (r := store.get(key)) is not None]
+
+
+def test_a_batch_decides_as_its_articles_one_after_another(state_url, tmp_path):
+    articles = _batch_articles()
+    keys = sorted({DedupIndex.url_keys(a)[-1] for a in articles})
+    one_by_one = open_store(f"sqlite:///{tmp_path / 'one-by-one.sqlite'}")
+    together = open_store(state_url)
+    try:
+        clock = lambda: 1_800_000_000.0   # noqa: E731
+        sequential = DedupIndex(one_by_one, Signer(threshold=0.5), clock=clock)
+        batched = DedupIndex(together, Signer(threshold=0.5), clock=clock)
+        expected = [sequential.check(a) for a in articles]
+        got = batched.check_many(articles[:3]) + batched.check_many(articles[3:])
+        assert got == expected
+        assert [d.kind for d in got] == ["new", "new", "new", "new", "unchanged", "duplicate", "duplicate", "update",
+                                         "unchanged", "duplicate", "unchanged", "update", "duplicate", "new",
+                                         "duplicate", "update", "unchanged"]
+        assert _records(together, keys) == _records(one_by_one, keys)
+        # And the next batch (or run) sees what this one wrote: nothing is new any more.
+        again = batched.check_many(articles)
+        assert again == [sequential.check(a) for a in articles]
+        assert "new" not in {d.kind for d in again}
+    finally:
+        one_by_one.close()
+        together.close()

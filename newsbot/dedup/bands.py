@@ -58,14 +58,19 @@ class Run:
     def __len__(self) -> int:
         return self.size
 
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
+    def lookup(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which query key, article id) for every stored entry equal to a query key."""
         if self.window is None:
             stored = self.keys[:self.size]
             low, high = np.searchsorted(stored, keys), np.searchsorted(stored, keys, side="right")
-            return np.concatenate([self.ids[a:b] for a, b in zip(low.tolist(), high.tolist())])
+            lengths = high - low
+            ends = np.cumsum(lengths)
+            slots = np.arange(ends[-1] if len(ends) else 0) + np.repeat(low - (ends - lengths), lengths)
+            return np.repeat(np.arange(len(keys)), lengths), self.ids[slots]
         first = self.starts[keys >> self.shift] if self.shift is not None else np.zeros(len(keys), dtype=np.int64)
         slots = first[:, None] + self.window
-        return self.ids[slots[self.keys[slots] == keys[:, None]]]
+        queries, columns = np.nonzero(self.keys[slots] == keys[:, None])
+        return queries, self.ids[slots[queries, columns]]
 
 
 _WIDEST_BUCKET = 64
@@ -86,14 +91,18 @@ class BandIndex:
         return self._recent_count + sum(map(len, self._runs))
 
     def add(self, band_keys: np.ndarray, article: int) -> None:
-        keys = short_keys(band_keys).tolist()
-        if self._recent.keys().isdisjoint(keys) and len(set(keys)) == len(keys):
-            self._recent.update(zip(keys, itertools.repeat(article)))
-        else:
-            for key in keys:
-                if self._recent.setdefault(key, article) != article:
-                    self._recent_more.setdefault(key, []).append(article)
-        self._recent_count += len(keys)
+        self.add_rows(np.asarray(band_keys).reshape(1, -1), [article])
+
+    def add_rows(self, band_keys: np.ndarray, articles: list[int]) -> None:
+        """Band keys of a few articles, an (n, bands) array, with their n ids (a batch of decisions)."""
+        for keys, article in zip(short_keys(band_keys).tolist(), articles):
+            if self._recent.keys().isdisjoint(keys) and len(set(keys)) == len(keys):
+                self._recent.update(zip(keys, itertools.repeat(article)))
+            else:
+                for key in keys:
+                    if self._recent.setdefault(key, article) != article:
+                        self._recent_more.setdefault(key, []).append(article)
+            self._recent_count += len(keys)
         if self._recent_count >= self.buffer_entries:
             self._freeze()
 
@@ -106,14 +115,25 @@ class BandIndex:
 
     def lookup(self, band_keys: np.ndarray) -> set[int]:
         """Ids of every article sharing at least one band key (and a few 32-bit collisions)."""
-        keys = short_keys(band_keys)
-        found: set[int] = set()
-        for key in self._recent.keys() & keys.tolist():
-            found.add(self._recent[key])
-            found.update(self._recent_more.get(key, ()))
+        return self.lookup_rows(np.asarray(band_keys).reshape(1, -1))[0]
+
+    def lookup_rows(self, band_keys: np.ndarray) -> list[set[int]]:
+        """For each row of an (n, bands) array of band keys, the ids of the articles sharing a key
+        with it: one pass over each run for the whole batch."""
+        bands = band_keys.shape[1]
+        keys = short_keys(band_keys).ravel()
+        found: list[set[int]] = [set() for _ in range(len(band_keys))]
+        if hits := self._recent.keys() & keys.tolist():
+            for position in np.flatnonzero(np.isin(keys, np.fromiter(hits, dtype=KEY, count=len(hits)))).tolist():
+                key = int(keys[position])
+                found[position // bands].add(self._recent[key])
+                found[position // bands].update(self._recent_more.get(key, ()))
         for run in self._runs:
-            found.update(run.lookup(keys).tolist())
-        found.discard(0)   # padding
+            queries, ids = run.lookup(keys)
+            for row, article in zip((queries // bands).tolist(), ids.tolist()):
+                found[row].add(article)
+        for articles in found:
+            articles.discard(0)   # padding
         return found
 
     def _freeze(self) -> None:

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import redis as redis_py
 
-from .store import Record, StateStore
+from .store import Record, StateStore, Write
 
 PREFIX = "newsbot:dedup:"
 _FIELDS = ("url", "outlet", "content_hash", "signature", "version", "updated_at", "duplicate_of",
@@ -50,10 +50,11 @@ class RedisStore(StateStore):
         self._save_script = self.r.register_script(_SAVE)
 
     @contextlib.contextmanager
-    def _decision(self) -> Iterator[None]:
-        # One decision at a time across every machine sharing the state, as SQLite's write lock
-        # does for one file. The lock expires by itself if its holder is killed.
-        lock = self.r.lock(f"{PREFIX}lock", timeout=5, blocking_timeout=120)
+    def _decision(self, decisions: int) -> Iterator[None]:
+        # One batch at a time across every machine sharing the state, as SQLite's write lock
+        # does for one file. The lock expires by itself if its holder is killed (a batch takes a
+        # few milliseconds per decision: 50 ms each is ample).
+        lock = self.r.lock(f"{PREFIX}lock", timeout=5 + 0.05 * decisions, blocking_timeout=120)
         if not lock.acquire():
             raise TimeoutError("could not take the dedup state lock within 120 s")
         try:
@@ -85,16 +86,20 @@ class RedisStore(StateStore):
         value = self.r.get(self._k("h", content_hash))
         return value.decode() if value else None
 
-    def claim_hash(self, content_hash: str, key: str) -> str:
-        # SET NX: of two runs racing on the same text, exactly one owns it.
-        self.r.set(self._k("h", content_hash), key, nx=True)
-        return self.article_for_hash(content_hash) or key
 
     def near_candidates(self, band_keys) -> list[Record]:
         found = self.r.sunion([self._k("b", b) for b in band_keys.tolist()]) if len(band_keys) else set()
         return [record for key in sorted(k.decode() for k in found) if (record := self.get(key)) is not None]
 
-    def save(self, record: Record, url_keys: list[str], band_keys) -> None:
+    def save_many(self, writes: list[Write]) -> None:
+        for write in writes:
+            if write.claims_hash:
+                # SET NX: should the lock ever have expired under a slow batch, of two runs racing
+                # on the same text still exactly one owns it.
+                self.r.set(self._k("h", write.record.content_hash), write.record.key, nx=True)
+            self._save(write.record, write.url_keys, write.band_keys)
+
+    def _save(self, record: Record, url_keys: list[str], band_keys) -> None:
         band_keys = [int(b) for b in band_keys]
         old = self.r.hget(self._k("a", record.key), "refs")
         refs = json.loads(old) if old else {"urls": [], "bands": []}
@@ -112,10 +117,11 @@ class RedisStore(StateStore):
                           args=[PREFIX, record.key, record.outlet, record.last_seen, len(fields), *fields,
                                 len(url_keys), *url_keys, *band_keys])
 
-    def touch(self, key: str, when: float) -> None:
+    def touch_many(self, keys: list[str], when: float) -> None:
         pipe = self.r.pipeline(transaction=True)
-        pipe.hset(self._k("a", key), "last_seen", when)
-        pipe.zadd(self._k("seen", ""), {key: when})
+        for key in keys:
+            pipe.hset(self._k("a", key), "last_seen", when)
+            pipe.zadd(self._k("seen", ""), {key: when})
         pipe.execute()
 
     def forget(self, key: str) -> bool:

@@ -14,7 +14,7 @@ import numpy as np
 
 from .bands import BandIndex
 from .signature import DTYPE, Signer
-from .store import Record, StateStore
+from .store import Record, StateStore, Write
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +54,12 @@ DROP TABLE articles_v1; DROP TABLE urls_v1; DROP TABLE hashes_v1
 """
 _COLUMNS = "key, url, outlet, content_hash, signature, version, updated_at, duplicate_of, first_seen, last_seen"
 _ARTICLE_COLUMNS = ", ".join(f"a.{c}" for c in _COLUMNS.split(", "))
-_UPSERT = (f"INSERT INTO articles ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
-           + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")[1:]) + " RETURNING id")
+# Ids are given, not generated: a batch's rows go in by executemany, and its URL, hash and band
+# rows need the ids first (allocated under the write lock, see _allocate_id).
+_UPSERT = (f"INSERT INTO articles (id, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS.split(", ")))
 _LOAD_CHUNK = 50_000
+_IN_CHUNK = 500   # values per `IN (...)` (SQLite allows 32,766 parameters; smaller keeps plans cheap)
 
 
 class SQLiteStore(StateStore):
@@ -71,8 +74,7 @@ class SQLiteStore(StateStore):
         self.commit_seconds = commit_seconds
         self._opened_at = 0.0
         self._closed = False
-        self._claims: dict[str, str] = {}      # article key -> content hash it claimed, written by save()
-        self._unowned_hash: str | None = None   # a hash this decision found unowned (under the lock)
+        self._next_id: int | None = None        # the next article id, once read under this write lock
         self._signer: Signer | None = None
         self._bands: BandIndex | None = None   # built on the first near-duplicate lookup
         self._band_seq = 0                      # last band_log entry the in-memory index has
@@ -116,28 +118,28 @@ class SQLiteStore(StateStore):
         self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextlib.contextmanager
-    def _decision(self) -> Iterator[None]:
+    def _decision(self, decisions: int) -> Iterator[None]:
         if not self.db.in_transaction:
             self.db.execute("BEGIN IMMEDIATE")
             self._opened_at = time.monotonic()
             self._bands_current = False   # another process may have written since we last held the lock
-        # A savepoint per decision: a decision that fails is undone alone, not with the group's
-        # earlier decisions (whose items may already be on their way to the feed).
+            self._next_id = None
+        # A savepoint per batch of decisions: a batch that fails is undone alone, not with the
+        # group's earlier batches (whose items may already be on their way to the feed).
         self.db.execute("SAVEPOINT decision")
-        self._unowned_hash = None
         unlogged = len(self._unlogged)
         try:
             yield
         except BaseException:
             self.db.execute("ROLLBACK TO decision")
             self.db.execute("RELEASE decision")
-            self._claims.clear()
+            self._next_id = None
             del self._unlogged[unlogged:]
             # Band entries it added stay in memory: an id that no longer exists (or is reused)
             # is only ever a candidate, confirmed or dismissed by its stored signature.
             raise
         self.db.execute("RELEASE decision")
-        self._pending += 1
+        self._pending += decisions
         if self._pending >= self.commit_every or (
                 self.commit_seconds is not None and time.monotonic() - self._opened_at >= self.commit_seconds):
             self.flush()
@@ -168,15 +170,15 @@ class SQLiteStore(StateStore):
         return row[0] if row else None
 
     def find_by_urls(self, url_keys: list[str]) -> Record | None:
-        for url_key in url_keys:
-            row = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM urls u JOIN articles a ON a.id = u.article "
-                                  "WHERE u.url_key = ?", (url_key,)).fetchone()
-            if row:
-                return Record(*row)
-        return None
+        found = self.find_by_url_keys(url_keys)
+        return next((found[url_key] for url_key in url_keys if url_key in found), None)
+
+    def find_by_url_keys(self, url_keys) -> dict[str, Record]:
+        return self._records_by("SELECT u.url_key, {} FROM urls u JOIN articles a ON a.id = u.article "
+                                "WHERE u.url_key IN ({})", list(dict.fromkeys(url_keys)))
 
     def get(self, key: str) -> Record | None:
-        row = self.db.execute(f"SELECT {_COLUMNS} FROM articles WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS}, id FROM articles WHERE key = ?", (key,)).fetchone()
         return Record(*row) if row else None
 
     def article_for_hash(self, content_hash: str) -> str | None:
@@ -185,46 +187,70 @@ class SQLiteStore(StateStore):
         return row[0] if row else None
 
     def find_by_hash(self, content_hash: str) -> Record | None:
-        row = self.db.execute(f"SELECT {_ARTICLE_COLUMNS} FROM hashes h JOIN articles a ON a.id = h.article "
-                              "WHERE h.content_hash = ?", (content_hash,)).fetchone()
-        if row is None and self._depth:
-            self._unowned_hash = content_hash   # and it stays so until this decision ends: we hold the lock
-        return Record(*row) if row else None
+        return self.find_by_hashes([content_hash]).get(content_hash)
 
-    def claim_hash(self, content_hash: str, key: str) -> str:
-        owner = None if content_hash == self._unowned_hash else self.article_for_hash(content_hash)
-        if owner is None:
-            # Written with the article's id by save(), in this same write transaction: nobody can
-            # claim it in between.
-            self._claims[key] = content_hash
-        return owner or key
+    def find_by_hashes(self, content_hashes) -> dict[str, Record]:
+        return self._records_by("SELECT h.content_hash, {} FROM hashes h JOIN articles a ON a.id = h.article "
+                                "WHERE h.content_hash IN ({})", list(dict.fromkeys(content_hashes)))
+
+    def _records_by(self, query: str, values: list) -> dict:
+        """{value: record} for a query selecting (value, article columns) `IN` the values, chunked."""
+        found = {}
+        for start in range(0, len(values), _IN_CHUNK):
+            chunk = values[start:start + _IN_CHUNK]
+            for value, *row in self.db.execute(query.format(_ARTICLE_COLUMNS + ", a.id", ",".join("?" * len(chunk))),
+                                               chunk):
+                found[value] = Record(*row)
+        return found
 
     def near_candidates(self, band_keys: np.ndarray) -> list[Record]:
-        ids = self._band_index().lookup(band_keys)
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        return [Record(*row) for row in self.db.execute(
-            f"SELECT {_COLUMNS} FROM articles WHERE id IN ({marks}) AND duplicate_of IS NULL", sorted(ids))]
+        return self.near_candidates_rows(np.asarray(band_keys).reshape(1, -1))[0]
 
-    def save(self, record: Record, url_keys: list[str], band_keys) -> None:
-        with self.transaction():
-            if len(band_keys) and self._bands is not None:
+    def near_candidates_rows(self, band_keys: np.ndarray) -> list[list[Record]]:
+        rows = self._band_index().lookup_rows(band_keys)
+        by_id = {record.id: record for record in self._records_by(
+            "SELECT a.id, {} FROM articles a WHERE a.id IN ({}) AND a.duplicate_of IS NULL",
+            sorted(set().union(*rows))).values()}
+        return [[by_id[article] for article in sorted(ids) if article in by_id] for ids in rows]
+
+    def save_many(self, writes: list[Write]) -> None:
+        """A batch's records in a few executemany statements; new articles get ids from _allocate_id."""
+        with self.transaction(decisions=len(writes)):
+            if self._bands is not None and any(len(write.band_keys) for write in writes):
                 self._band_index()   # catch up with other processes first: the log is read in order
-            article = self.db.execute(_UPSERT, (
-                record.key, record.url, record.outlet, record.content_hash, record.signature, record.version,
-                record.updated_at, record.duplicate_of, record.first_seen, record.last_seen)).fetchone()[0]
-            self.db.executemany("INSERT OR REPLACE INTO urls VALUES (?, ?)", [(u, article) for u in url_keys])
-            if (claimed := self._claims.pop(record.key, None)) is not None:
-                self.db.execute("INSERT OR IGNORE INTO hashes VALUES (?, ?)", (claimed, article))
-                self._unowned_hash = None
-            if len(band_keys):
-                self._unlogged.append(article)
-                if self._bands is not None:
-                    self._bands.add(band_keys, article)
+            ids: dict[str, int] = {}
+            articles, urls, hashes, banded, bands = [], [], [], [], []
+            for write in writes:
+                record = write.record
+                article = ids[record.key] = record.id or ids.get(record.key) or self._allocate_id()
+                articles.append((article, record.key, record.url, record.outlet, record.content_hash,
+                                 record.signature, record.version, record.updated_at, record.duplicate_of,
+                                 record.first_seen, record.last_seen))
+                urls.extend((url_key, article) for url_key in write.url_keys)
+                if write.claims_hash:
+                    hashes.append((record.content_hash, article))
+                if len(write.band_keys):
+                    banded.append(article)
+                    bands.append(write.band_keys)
+            self.db.executemany(_UPSERT, articles)
+            self.db.executemany("INSERT OR REPLACE INTO urls VALUES (?, ?)", urls)
+            self.db.executemany("INSERT OR IGNORE INTO hashes VALUES (?, ?)", hashes)
+            self._unlogged.extend(banded)
+            if banded and self._bands is not None:
+                self._bands.add_rows(np.stack(bands), banded)
 
-    def touch(self, key: str, when: float) -> None:
-        self.db.execute("UPDATE articles SET last_seen = ? WHERE key = ?", (when, key))
+    def _allocate_id(self) -> int:
+        """The next article id. Under the write lock nobody else inserts, so ids are counted here
+        from what the table has (AUTOINCREMENT's counter: an id is never used twice)."""
+        if self._next_id is None:
+            self._next_id = 1 + self.db.execute(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'articles'), 0), "
+                "COALESCE((SELECT MAX(id) FROM articles), 0))").fetchone()[0]
+        self._next_id += 1
+        return self._next_id - 1
+
+    def touch_many(self, keys: list[str], when: float) -> None:
+        self.db.executemany("UPDATE articles SET last_seen = ? WHERE key = ?", [(when, key) for key in keys])
 
     def forget(self, key: str) -> bool:
         with self.transaction():

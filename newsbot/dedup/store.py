@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
-from typing import Iterator
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -27,45 +27,60 @@ class Record:
     duplicate_of: str | None = None
     first_seen: float = 0.0
     last_seen: float = 0.0
+    id: int | None = field(default=None, compare=False)   # the backend's row id (SQLite), if stored
+
+
+@dataclass
+class Write:
+    """One record a batch of decisions writes, with the URL keys that lead to it."""
+
+    record: Record
+    url_keys: list[str]
+    band_keys: np.ndarray | tuple = ()   # LSH band keys, for articles near copies are looked up against
+    claims_hash: bool = False            # its content hash had no owner: this article becomes it
 
 
 class StateStore:
     """Backends keep records, URL aliases, content hashes and LSH bands; the same methods on each.
 
-    `transaction()` wraps one decision: on SQLite it is a savepoint inside a write transaction
-    (BEGIN IMMEDIATE, grouped: see SQLiteStore), so concurrent runs serialise and a failed decision
-    is undone alone; on Redis every write is a MULTI/EXEC and content hashes are claimed with
-    SET NX, so two runs never both keep the same story.
+    `transaction()` wraps one batch of decisions: on SQLite it is a savepoint inside a write
+    transaction (BEGIN IMMEDIATE, grouped: see SQLiteStore), so concurrent runs serialise and a
+    failed batch is undone alone; on Redis it holds a lock shared by every machine, every write is
+    one Lua script and content hashes are claimed with SET NX, so two runs never both keep the
+    same story.
+
+    A batch reads everything it needs first (`find_by_url_keys`, `find_by_hashes`,
+    `near_candidates_rows`) and writes at its end (`save_many`, `touch_many`): backends answer
+    each in a few statements for the whole batch; the defaults here ask one at a time.
     """
 
     location: str
     _depth = 0
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One decision; a transaction opened inside another joins it."""
+    def transaction(self, decisions: int = 1) -> Iterator[None]:
+        """One batch of `decisions`; a transaction opened inside another joins it."""
         if self._depth:
             yield
             return
         self._depth = 1
         try:
-            with self._decision():
+            with self._decision(decisions):
                 yield
         finally:
             self._depth = 0
 
     @contextlib.contextmanager
-    def _decision(self) -> Iterator[None]:
-        """The backend's own unit of work around one (outermost) decision."""
+    def _decision(self, decisions: int) -> Iterator[None]:
+        """The backend's own unit of work around one (outermost) batch of decisions."""
         yield
 
     def article_for_url(self, url_key: str) -> str | None: raise NotImplementedError
     def get(self, key: str) -> Record | None: raise NotImplementedError
     def article_for_hash(self, content_hash: str) -> str | None: raise NotImplementedError
-    def claim_hash(self, content_hash: str, key: str) -> str: raise NotImplementedError
     def near_candidates(self, band_keys: np.ndarray) -> list[Record]: raise NotImplementedError
-    def save(self, record: Record, url_keys: list[str], band_keys: np.ndarray) -> None: raise NotImplementedError
-    def touch(self, key: str, when: float) -> None: raise NotImplementedError
+    def save_many(self, writes: list[Write]) -> None: raise NotImplementedError
+    def touch_many(self, keys: list[str], when: float) -> None: raise NotImplementedError
     def forget(self, key: str) -> bool: raise NotImplementedError
     def keys_for_outlet(self, outlet: str) -> list[str]: raise NotImplementedError
     def keys_seen_before(self, when: float) -> list[str]: raise NotImplementedError
@@ -88,6 +103,18 @@ class StateStore:
     def last_seen_for_url(self, url_key: str) -> float | None:
         record = self.find_by_urls([url_key])
         return record.last_seen if record else None
+
+    def find_by_url_keys(self, url_keys: Iterable[str]) -> dict[str, Record]:
+        """The article each known URL key leads to (unknown keys are left out)."""
+        return {url_key: record for url_key in dict.fromkeys(url_keys) if (record := self.find_by_urls([url_key]))}
+
+    def find_by_hashes(self, content_hashes: Iterable[str]) -> dict[str, Record]:
+        """The article owning each known content hash."""
+        return {h: record for h in dict.fromkeys(content_hashes) if (record := self.find_by_hash(h))}
+
+    def near_candidates_rows(self, band_keys: np.ndarray) -> list[list[Record]]:
+        """near_candidates() of each row of an (n, bands) array of band keys."""
+        return [self.near_candidates(row) for row in band_keys]
 
     def reset_outlet(self, outlet: str) -> int:
         return sum(self.forget(key) for key in self.keys_for_outlet(outlet))
