@@ -119,13 +119,14 @@ NEWSBOT_DEDUP_THRESHOLD = 0.4
 NEWSBOT_DEDUP_NUM_PERM = 128
 NEWSBOT_DEDUP_SHINGLE_WORDS = 3
 # Items reaching dedup in the same turn of the event loop are decided as one batch, at most this many.
-NEWSBOT_DEDUP_BATCH_SIZE = 100
+NEWSBOT_DEDUP_BATCH_SIZE = 500
 # Known article URLs are fetched again after this many hours to look for updates (-1: never).
 NEWSBOT_DEDUP_REFETCH_HOURS = 24
 # SQLite state: decisions (dedup, learned boilerplate) grouped per transaction, at most this many
 # for at most this many seconds, and always flushed before a feed batch is committed. A killed
-# crawl forgets at most the open group (those articles are new again on the next run).
-NEWSBOT_STATE_COMMIT_EVERY = 100
+# crawl forgets at most the open group (those articles are new again on the next run; their feed
+# batch was not committed either).
+NEWSBOT_STATE_COMMIT_EVERY = 1000
 NEWSBOT_STATE_COMMIT_SECONDS = 2.0
 
 LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from newsbot.dedup import DedupIndex, open_store
-from newsbot.dedup.bands import BandIndex
+from newsbot.dedup.bands import BandIndex, _bucket_starts
 from newsbot.dedup.signature import Signer
 from tests.test_dedup_store import OTHER, WIRE, facts
 
@@ -134,14 +134,60 @@ def test_a_state_file_of_schema_1_is_migrated_and_keeps_its_articles(tmp_path, c
     db.close()
     store = open_store(f"sqlite:///{path}")
     try:
-        assert "migrating to schema 2" in caplog.text
+        assert "migrating from schema 1 to 3" in caplog.text
         assert store.article_for_url("https://a.example/s/1") == key
         assert store.get(key).version == 2 and store.get(key).last_seen == 200.0
         index = DedupIndex(store, signer)
         assert index.check(facts("https://b.example/n/budget", WIRE.upper())).duplicate_of == key      # hash
         assert index.check(facts("https://c.example/budget-vote", EDITED)).duplicate_of == key         # bands
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
         assert not store.db.execute("SELECT 1 FROM sqlite_master WHERE name LIKE '%_v1' OR name = 'bands'").fetchall()
+    finally:
+        store.close()
+
+
+V2_ARTICLES = """
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, url TEXT NOT NULL, outlet TEXT NOT NULL,
+    content_hash TEXT NOT NULL, signature BLOB NOT NULL, version INTEGER NOT NULL, updated_at TEXT,
+    duplicate_of TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL);
+CREATE INDEX articles_outlet ON articles(outlet);
+CREATE INDEX articles_last_seen ON articles(last_seen);
+"""
+
+
+def test_a_state_file_of_schema_2_loses_the_key_index_and_keeps_ids_and_their_counter(tmp_path, caplog):
+    path = tmp_path / "state.sqlite"
+    url = f"sqlite:///{path}"
+    store = open_store(url)
+    index = DedupIndex(store, Signer(threshold=0.5))
+    for n, body in enumerate([WIRE, OTHER, "A third story about the port strike and its end. " * 5]):
+        index.check(facts(f"https://a.example/p/{n}", body))
+    assert store.forget("https://a.example/p/2")
+    store.close()
+    # Rebuild it as schema 2 wrote it: the same rows, articles.key UNIQUE, user_version 2.
+    db = sqlite3.connect(path)
+    rows = db.execute("SELECT * FROM articles ORDER BY id").fetchall()
+    db.executescript("DROP TABLE articles;" + V2_ARTICLES)
+    db.executemany(f"INSERT INTO articles VALUES ({','.join('?' * 11)})", rows)
+    db.execute("UPDATE sqlite_sequence SET seq = 3 WHERE name = 'articles'")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+
+    store = open_store(url)
+    try:
+        assert "migrating from schema 2 to 3" in caplog.text
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert "UNIQUE" not in store.db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles'").fetchone()[0]
+        assert [r[0] for r in store.db.execute("SELECT id FROM articles ORDER BY id")] == [1, 2]
+        assert store.get("https://a.example/p/1").content_hash == facts("x", OTHER).content_hash
+        index = DedupIndex(store, Signer(threshold=0.5))
+        assert index.check(facts("https://a.example/p/0?utm_source=x", WIRE)).kind == "unchanged"
+        assert index.check(facts("https://b.example/budget-vote", EDITED)).duplicate_of == "https://a.example/p/0"
+        assert index.check(facts("https://a.example/p/new", "Fresh story on the rail strike ballot. " * 6)).kind == "new"
+        # The forgotten article's id 3 is not given again (4 went to the near copy's record).
+        assert [r[0] for r in store.db.execute("SELECT id FROM articles ORDER BY id")] == [1, 2, 4, 5]
     finally:
         store.close()
 
@@ -167,3 +213,13 @@ def test_a_crowded_band_key_is_searched_not_windowed():
     assert index.lookup(keys[0]) == set(range(1, 201))
     assert index.lookup(keys[300]) == {301}
     assert index.lookup_rows(keys[[300, 0, 301]]) == [{301}, set(range(1, 201)), {302}]
+
+
+@pytest.mark.parametrize("size,bits", [(0, 0), (3, 0), (200, 5), (5000, 10)])
+def test_bucket_starts_are_where_a_binary_search_puts_each_bucket(size, bits):
+    rng = np.random.default_rng(size)
+    keys = np.sort(rng.integers(0, 2**32, size, dtype=np.uint64)).astype(np.uint32)
+    keys[size // 2:size // 2 + size // 10] = keys[size // 2] if size else 0   # a crowded bucket, empty ones
+    keys.sort()
+    bounds = np.arange((1 << bits) + 1, dtype=np.uint64) << np.uint64(32 - bits)
+    assert np.array_equal(_bucket_starts(keys, bits), np.searchsorted(keys.astype(np.uint64), bounds))

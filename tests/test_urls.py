@@ -1,7 +1,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from newsbot.urls import canonical_form, canonical_url, preferred_url, same_site
+from newsbot.urls import canonical_form, canonical_url, preferred_url, same_site, split_url
 
 BASE = "https://example.com/politics/2026/11/28/budget-vote"
 
@@ -81,3 +81,26 @@ def test_canonical_form_shortcut_writes_what_w3lib_writes(host, path, query):
 @given(url=st.builds("https://www.Outlet.example{}?{}".format, _URL_TEXT, _URL_TEXT))
 def test_canonical_url_is_idempotent(url):
     assert canonical_url(canonical_url(url)) == canonical_url(url)
+
+
+def _urlsplit_parts(url):
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.hostname, parts.port, parts.path, parts.query
+
+
+_URL_PARTS = st.text(alphabet="aZ09-._~/?&=#:@%+ \t[]é", max_size=25)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(scheme=st.sampled_from(["https", "HTTP", "hTtPs", "ftp", "http:"]),
+       host=st.text(alphabet="aZ09.-_:@[]é", max_size=12), rest=_URL_PARTS)
+def test_split_url_reads_a_plain_url_as_urlsplit_does(scheme, host, rest):
+    url = f"{scheme}://{host}{rest}"
+    try:
+        expected = _urlsplit_parts(url)
+    except ValueError:
+        with pytest.raises(ValueError):
+            split_url(url)
+        return
+    assert split_url(url) == expected

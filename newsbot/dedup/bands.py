@@ -46,8 +46,7 @@ class Run:
         self.size = len(keys) - _WIDEST_BUCKET
         bits = max(0, min(30, int(np.log2(max(self.size, 1) / 4))))   # about four keys per bucket
         self.shift = KEY(32 - bits) if bits else None
-        bounds = np.arange((1 << bits) + 1, dtype=np.uint64) << np.uint64(32 - bits)
-        self.starts = np.searchsorted(keys[:self.size], bounds)
+        self.starts = _bucket_starts(keys[:self.size], bits)
         widest = int(np.diff(self.starts).max()) if self.size else 0
         # Every query reads the same number of slots from its bucket's start, so a lookup is a
         # handful of whole-array operations. Slots past a bucket hold other buckets' keys (never
@@ -73,12 +72,24 @@ class Run:
         return queries, self.ids[slots[queries, columns]]
 
 
+def _bucket_starts(keys: np.ndarray, bits: int) -> np.ndarray:
+    """starts[b] = the index of the first sorted key whose top `bits` bits are >= b, for b up to
+    2**bits: where the top bits change, then filled backwards for empty buckets. Sequential passes
+    only (a binary search per bucket took ten times longer and copied the keys to 64 bits)."""
+    starts = np.full((1 << bits) + 1, len(keys), dtype=np.int64)
+    if len(keys):
+        top = keys >> KEY(32 - bits) if bits else np.zeros(len(keys), dtype=KEY)
+        firsts = np.flatnonzero(np.concatenate([[True], top[1:] != top[:-1]]))
+        starts[top[firsts]] = firsts
+    return np.minimum.accumulate(starts[::-1])[::-1]
+
+
 _WIDEST_BUCKET = 64
 _PADDING_KEY = KEY(0xFFFFFFFF)
 
 
 class BandIndex:
-    def __init__(self, buffer_entries: int = 1 << 16, merge_ratio: int = 4, largest_run: int = 1 << 24):
+    def __init__(self, buffer_entries: int = 1 << 18, merge_ratio: int = 4, largest_run: int = 1 << 24):
         # largest_run (16M entries, 128 MB) caps what one merge allocates: merging everything into
         # one run would briefly hold the whole index twice.
         self.buffer_entries, self.merge_ratio, self.largest_run = buffer_entries, merge_ratio, largest_run
@@ -95,14 +106,17 @@ class BandIndex:
 
     def add_rows(self, band_keys: np.ndarray, articles: list[int]) -> None:
         """Band keys of a few articles, an (n, bands) array, with their n ids (a batch of decisions)."""
-        for keys, article in zip(short_keys(band_keys).tolist(), articles):
-            if self._recent.keys().isdisjoint(keys) and len(set(keys)) == len(keys):
-                self._recent.update(zip(keys, itertools.repeat(article)))
-            else:
-                for key in keys:
+        keys = short_keys(band_keys)
+        flat = keys.ravel().tolist()
+        if len(set(flat)) == len(flat) and self._recent.keys().isdisjoint(flat):
+            # No key shared (the usual case): one dict.update in C for the whole batch.
+            self._recent.update(zip(flat, np.repeat(np.asarray(articles, dtype=ID), keys.shape[1]).tolist()))
+        else:
+            for row, article in zip(keys.tolist(), articles):
+                for key in row:
                     if self._recent.setdefault(key, article) != article:
                         self._recent_more.setdefault(key, []).append(article)
-            self._recent_count += len(keys)
+        self._recent_count += len(flat)
         if self._recent_count >= self.buffer_entries:
             self._freeze()
 

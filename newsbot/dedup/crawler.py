@@ -31,7 +31,7 @@ def crawler_state(crawler: Crawler) -> StateStore:
     if store is None:
         settings = crawler.settings
         seconds = settings.getfloat("NEWSBOT_STATE_COMMIT_SECONDS", 2.0)
-        store = open_store(state_url(settings), commit_every=settings.getint("NEWSBOT_STATE_COMMIT_EVERY", 100),
+        store = open_store(state_url(settings), commit_every=settings.getint("NEWSBOT_STATE_COMMIT_EVERY", 1000),
                            commit_seconds=seconds)
         setattr(crawler, _ATTR, store)
         logger.info("state: %s", store.location)

@@ -45,7 +45,7 @@ class _Batch:
         self.shared = _earlier_rows_sharing_a_band(band_keys)
         self.indexed: dict[int, str] = {}          # row -> key of the article it indexed under its band keys
         self.writes: list[Write] = []
-        self.touched: list[str] = []
+        self.touched: list[Record] = []
 
     def latest(self, record: Record | None) -> Record | None:
         return record if record is None else self.records.get(record.key, record)
@@ -162,13 +162,13 @@ class DedupIndex:
     def _revisit(self, state: _Batch, row: int, previous: Record, facts: ArticleFacts, signature, band_keys,
                  url_keys: list[str], now: float) -> Decision:
         if previous.content_hash == facts.content_hash:
-            state.touched.append(previous.key)
+            state.touched.append(previous)
             return Decision(UNCHANGED, previous.key, previous.version, previous.duplicate_of)
         similarity = self.signer.similarity(signature, self.signer.from_bytes(previous.signature))
         newer = bool(facts.updated_at and (not previous.updated_at or facts.updated_at > previous.updated_at))
         if not newer and similarity >= self.signer.threshold:
             # Small edits without a newer updated_at (a fixed typo, a rotated related-links box).
-            state.touched.append(previous.key)
+            state.touched.append(previous)
             return Decision(UNCHANGED, previous.key, previous.version, previous.duplicate_of, similarity)
         version = previous.version + 1
         indexed = previous.duplicate_of is None

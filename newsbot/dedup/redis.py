@@ -8,9 +8,11 @@ Every write of a record is one Lua script (atomic, as MULTI/EXEC), so a killed p
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 from typing import Iterator
 
+import numpy as np
 import redis as redis_py
 
 from .store import Record, StateStore, Write
@@ -34,6 +36,16 @@ redis.call('SADD', prefix .. 'o:' .. outlet, key)
 redis.call('ZADD', prefix .. 'seen:', last_seen, key)
 return 1
 """
+
+
+def _record(key: str, raw: dict) -> Record:
+    v = {k.decode(): val for k, val in raw.items()}
+    text = lambda name: v[name].decode() if v.get(name) else None  # noqa: E731
+    return Record(key=key, url=text("url") or "", outlet=text("outlet") or "",
+                  content_hash=text("content_hash") or "", signature=v.get("signature", b""),
+                  version=int(v.get("version", 1)), updated_at=text("updated_at"),
+                  duplicate_of=text("duplicate_of"), first_seen=float(v.get("first_seen", 0)),
+                  last_seen=float(v.get("last_seen", 0)))
 
 
 def _masked(url: str) -> str:
@@ -71,38 +83,76 @@ class RedisStore(StateStore):
         return value.decode() if value else None
 
     def get(self, key: str) -> Record | None:
-        raw = self.r.hgetall(self._k("a", key))
-        if not raw:
-            return None
-        v = {k.decode(): val for k, val in raw.items()}
-        text = lambda name: v[name].decode() if v.get(name) else None  # noqa: E731
-        return Record(key=key, url=text("url") or "", outlet=text("outlet") or "",
-                      content_hash=text("content_hash") or "", signature=v.get("signature", b""),
-                      version=int(v.get("version", 1)), updated_at=text("updated_at"),
-                      duplicate_of=text("duplicate_of"), first_seen=float(v.get("first_seen", 0)),
-                      last_seen=float(v.get("last_seen", 0)))
+        return self._records([key]).get(key)
+
+    def _records(self, keys) -> dict[str, Record]:
+        """The records of these article keys that exist, in one round trip."""
+        keys = list(dict.fromkeys(keys))
+        pipe = self.r.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(self._k("a", key))
+        return {key: _record(key, raw) for key, raw in zip(keys, pipe.execute() if keys else ()) if raw}
+
+    def _found_by(self, kind: str, names) -> dict[str, Record]:
+        """{name: record} for URL keys (kind u) or content hashes (h) that lead to an article:
+        one MGET, then one pipeline for the records."""
+        names = list(dict.fromkeys(names))
+        keys = {name: value.decode() for name, value in
+                zip(names, self.r.mget([self._k(kind, name) for name in names]) if names else ()) if value}
+        records = self._records(keys.values())
+        return {name: records[key] for name, key in keys.items() if key in records}
+
+    def find_by_urls(self, url_keys: list[str]) -> Record | None:
+        found = self.find_by_url_keys(url_keys)
+        return next((found[url_key] for url_key in url_keys if url_key in found), None)
+
+    def find_by_url_keys(self, url_keys) -> dict[str, Record]:
+        return self._found_by("u", url_keys)
+
+    def find_by_hash(self, content_hash: str) -> Record | None:
+        return self.find_by_hashes([content_hash]).get(content_hash)
+
+    def find_by_hashes(self, content_hashes) -> dict[str, Record]:
+        return self._found_by("h", content_hashes)
 
     def article_for_hash(self, content_hash: str) -> str | None:
         value = self.r.get(self._k("h", content_hash))
         return value.decode() if value else None
 
-
     def near_candidates(self, band_keys) -> list[Record]:
-        found = self.r.sunion([self._k("b", b) for b in band_keys.tolist()]) if len(band_keys) else set()
-        return [record for key in sorted(k.decode() for k in found) if (record := self.get(key)) is not None]
+        return self.near_candidates_rows(np.asarray(band_keys).reshape(1, -1))[0]
+
+    def near_candidates_rows(self, band_keys) -> list[list[Record]]:
+        pipe = self.r.pipeline(transaction=False)
+        for row in band_keys.tolist():
+            pipe.sunion([self._k("b", b) for b in row])
+        rows = [sorted(k.decode() for k in found) for found in (pipe.execute() if len(band_keys) else ())]
+        records = self._records(itertools.chain.from_iterable(rows))
+        return [[records[key] for key in keys if key in records] for keys in rows]
 
     def save_many(self, writes: list[Write]) -> None:
+        """Each record by one atomic script; a batch's scripts (and its hash claims) in one pipeline,
+        after one round trip for the URL/band references the records already hold."""
+        if not writes:
+            return
+        article_keys = list(dict.fromkeys(write.record.key for write in writes))
+        pipe = self.r.pipeline(transaction=False)
+        for key in article_keys:
+            pipe.hget(self._k("a", key), "refs")
+        refs = {key: json.loads(old) if old else {"urls": [], "bands": []}
+                for key, old in zip(article_keys, pipe.execute())}
+        pipe = self.r.pipeline(transaction=False)
         for write in writes:
+            record = write.record
             if write.claims_hash:
                 # SET NX: should the lock ever have expired under a slow batch, of two runs racing
                 # on the same text still exactly one owns it.
-                self.r.set(self._k("h", write.record.content_hash), write.record.key, nx=True)
-            self._save(write.record, write.url_keys, write.band_keys)
+                pipe.set(self._k("h", record.content_hash), record.key, nx=True)
+            self._save(pipe, record, write.url_keys, write.band_keys, refs[record.key])
+        pipe.execute()
 
-    def _save(self, record: Record, url_keys: list[str], band_keys) -> None:
+    def _save(self, pipe, record: Record, url_keys: list[str], band_keys, refs: dict) -> None:
         band_keys = [int(b) for b in band_keys]
-        old = self.r.hget(self._k("a", record.key), "refs")
-        refs = json.loads(old) if old else {"urls": [], "bands": []}
         refs["urls"] = sorted(set(refs["urls"]) | set(url_keys))
         refs["bands"] = sorted(set(refs["bands"]) | set(band_keys))
         if record.duplicate_of is None:
@@ -115,11 +165,11 @@ class RedisStore(StateStore):
         # redis-py's packing and parsing per command was most of a decision's cost.
         self._save_script(keys=[self._k("a", record.key)],
                           args=[PREFIX, record.key, record.outlet, record.last_seen, len(fields), *fields,
-                                len(url_keys), *url_keys, *band_keys])
+                                len(url_keys), *url_keys, *band_keys], client=pipe)
 
-    def touch_many(self, keys: list[str], when: float) -> None:
+    def touch_many(self, records: list[Record], when: float) -> None:
         pipe = self.r.pipeline(transaction=True)
-        for key in keys:
+        for key in {record.key for record in records}:
             pipe.hset(self._k("a", key), "last_seen", when)
             pipe.zadd(self._k("seen", ""), {key: when})
         pipe.execute()

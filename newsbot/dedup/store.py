@@ -80,7 +80,7 @@ class StateStore:
     def article_for_hash(self, content_hash: str) -> str | None: raise NotImplementedError
     def near_candidates(self, band_keys: np.ndarray) -> list[Record]: raise NotImplementedError
     def save_many(self, writes: list[Write]) -> None: raise NotImplementedError
-    def touch_many(self, keys: list[str], when: float) -> None: raise NotImplementedError
+    def touch_many(self, records: list[Record], when: float) -> None: raise NotImplementedError
     def forget(self, key: str) -> bool: raise NotImplementedError
     def keys_for_outlet(self, outlet: str) -> list[str]: raise NotImplementedError
     def keys_seen_before(self, when: float) -> list[str]: raise NotImplementedError

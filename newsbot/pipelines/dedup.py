@@ -33,7 +33,7 @@ class DecisionBatcher:
     """Collects the articles submitted during one turn of the event loop and decides them together
     when the loop comes back to it (or as soon as `max_size` wait): no timer, no added latency."""
 
-    def __init__(self, index: DedupIndex, max_size: int = 100):
+    def __init__(self, index: DedupIndex, max_size: int = 500):
         self.index, self.max_size = index, max(1, max_size)
         self._waiting: list[tuple[ArticleFacts, asyncio.Future]] = []
 
@@ -64,7 +64,7 @@ class DecisionBatcher:
 
 
 class DedupPipeline:
-    def __init__(self, crawler: Crawler, index: DedupIndex, mode: str, batch_size: int = 100):
+    def __init__(self, crawler: Crawler, index: DedupIndex, mode: str, batch_size: int = 500):
         self.crawler, self.stats, self.index, self.mode = crawler, crawler.stats, index, mode
         self.batcher = DecisionBatcher(index, batch_size)
         self.leases = FleetLeases.of(crawler)  # None unless a fleet worker
@@ -79,7 +79,7 @@ class DedupPipeline:
                         num_perm=settings.getint("NEWSBOT_DEDUP_NUM_PERM", 128),
                         shingle_words=settings.getint("NEWSBOT_DEDUP_SHINGLE_WORDS", 3))
         return cls(crawler, DedupIndex(crawler_store(crawler), signer), mode,
-                   batch_size=settings.getint("NEWSBOT_DEDUP_BATCH_SIZE", 100))
+                   batch_size=settings.getint("NEWSBOT_DEDUP_BATCH_SIZE", 500))
 
     async def process_item(self, item):
         adapter = ItemAdapter(item)
