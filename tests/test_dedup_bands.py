@@ -185,7 +185,8 @@ def test_a_state_file_of_schema_2_loses_the_key_index_and_keeps_ids_and_their_co
         index = DedupIndex(store, Signer(threshold=0.5))
         assert index.check(facts("https://a.example/p/0?utm_source=x", WIRE)).kind == "unchanged"
         assert index.check(facts("https://b.example/budget-vote", EDITED)).duplicate_of == "https://a.example/p/0"
-        assert index.check(facts("https://a.example/p/new", "Fresh story on the rail strike ballot. " * 6)).kind == "new"
+        fresh = facts("https://a.example/p/new", "Fresh story on the rail strike ballot. " * 6)
+        assert index.check(fresh).kind == "new"
         # The forgotten article's id 3 is not given again (4 went to the near copy's record).
         assert [r[0] for r in store.db.execute("SELECT id FROM articles ORDER BY id")] == [1, 2, 4, 5]
     finally:

@@ -43,7 +43,7 @@ class _Batch:
         self.urls, self.hashes = urls, hashes      # URL key / content hash -> record
         self.records: dict[str, Record] = {}       # key -> latest record written by this batch
         self.shared = _earlier_rows_sharing_a_band(band_keys)
-        self.indexed: dict[int, str] = {}          # row -> key of the article it indexed under its band keys
+        self.indexed: dict[int, str] = {}          # row -> key of the article it indexed by its band keys
         self.writes: list[Write] = []
         self.touched: list[Record] = []
 
@@ -55,7 +55,8 @@ class _Batch:
 
     def near(self, row: int) -> list[Record]:
         """This batch's articles indexed by earlier rows that share a band key with this row."""
-        return [self.records[self.indexed[earlier]] for earlier in self.shared.get(row, ()) if earlier in self.indexed]
+        return [self.records[self.indexed[earlier]] for earlier in self.shared.get(row, ())
+                if earlier in self.indexed]
 
     def write(self, row: int, record: Record, url_keys: list[str], band_keys=(), claims_hash: bool = False) -> None:
         self.writes.append(Write(record, url_keys, band_keys, claims_hash))
@@ -118,8 +119,8 @@ class DedupIndex:
             unplaced = [i for i, facts in enumerate(batch)
                         if state.by_urls(url_keys[i]) is None and facts.content_hash not in state.hashes]
             candidates = dict(zip(unplaced, self.store.near_candidates_rows(band_keys[unplaced]) if unplaced else ()))
-            decisions = [self._decide(state, i, facts, url_keys[i], signatures[i], band_keys[i], candidates.get(i), now)
-                         for i, facts in enumerate(batch)]
+            decisions = [self._decide(state, i, facts, url_keys[i], signatures[i], band_keys[i], candidates.get(i),
+                                      now) for i, facts in enumerate(batch)]
             self.store.save_many(state.writes)
             self.store.touch_many(state.touched, now)
         return decisions
@@ -148,12 +149,12 @@ class DedupIndex:
         if best is not None and best_similarity >= self.signer.threshold:
             return self._duplicate(state, row, best, best_similarity, facts, key, signature, url_keys, now)
         state.write(row, Record(key, facts.url, facts.outlet, facts.content_hash, self.signer.to_bytes(signature), 1,
-                           facts.updated_at, None, now, now),
+                                facts.updated_at, None, now, now),
                     url_keys, band_keys, claims_hash=first is None)
         return Decision(NEW, key)
 
-    def _duplicate(self, state: _Batch, row: int, first: Record, similarity: float, facts: ArticleFacts, key: str, signature,
-                   url_keys: list[str], now: float) -> Decision:
+    def _duplicate(self, state: _Batch, row: int, first: Record, similarity: float, facts: ArticleFacts, key: str,
+                   signature, url_keys: list[str], now: float) -> Decision:
         # The copy's URL is remembered too, so the next run does not download it again.
         state.write(row, Record(key, facts.url, facts.outlet, facts.content_hash, self.signer.to_bytes(signature),
                                 1, facts.updated_at, first.key, now, now), url_keys)
@@ -175,5 +176,6 @@ class DedupIndex:
         state.write(row, Record(previous.key, facts.url, facts.outlet, facts.content_hash,
                                 self.signer.to_bytes(signature), version, facts.updated_at or previous.updated_at,
                                 previous.duplicate_of, previous.first_seen, now, id=previous.id),
-                    url_keys, band_keys if indexed else (), claims_hash=indexed and facts.content_hash not in state.hashes)
+                    url_keys, band_keys if indexed else (),
+                    claims_hash=indexed and facts.content_hash not in state.hashes)
         return Decision(UPDATE, previous.key, version, None, similarity)
