@@ -169,8 +169,8 @@ def main() -> int:
                     url = f"redis://127.0.0.1:{port}/0"
             else:
                 sys.exit(f"unknown backend {backend}")
-            print(f"{backend}: {args.count:,} articles, {args.batch} per batch, {args.commit_every} decisions "
-                  "per SQLite transaction", flush=True)
+            grouping = f", {args.commit_every} decisions per transaction" if backend == "sqlite" else ""
+            print(f"{backend}: {args.count:,} articles, {args.batch} per batch{grouping}", flush=True)
             results[backend] = run_backend(url, args.count, args.pairs, args.threshold, args.seed, args.commit_every,
                                            args.batch)
     finally:

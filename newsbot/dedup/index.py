@@ -71,6 +71,8 @@ class _Batch:
 def _earlier_rows_sharing_a_band(band_keys: np.ndarray) -> dict[int, list[int]]:
     """For each row of an (n, bands) array, the earlier rows with an equal key in some band: one
     sort of the whole batch (rows sharing a band are rare: near copies inside one batch)."""
+    if len(band_keys) < 2:
+        return {}
     flat = band_keys.ravel()
     order = np.argsort(flat, kind="stable")
     equal = flat[order[1:]] == flat[order[:-1]]

@@ -79,6 +79,9 @@ class Signer:
         hashes = np.fromiter(itertools.chain.from_iterable(RMinHash.hash_token_sets(token_lists)), dtype=np.uint64,
                              count=int(counts.sum()))
         k = self.shingle_words
+        if len(counts) == 1:   # one body (a crawl's item arriving alone): no batch bookkeeping
+            shingles = self._combine(hashes, min(k, int(counts[0])))
+            return shingles, [0, len(shingles)]
         if not len(counts) or counts.min() < k:
             parts = [self._combine(hashes[start:start + count], min(k, count))
                      for start, count in zip(np.cumsum(counts) - counts, counts)]

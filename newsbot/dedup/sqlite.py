@@ -248,6 +248,8 @@ class SQLiteStore(StateStore):
 
     def save_many(self, writes: list[Write]) -> None:
         """A batch's records in a few executemany statements; new articles get ids from _allocate_id."""
+        if not writes:
+            return
         with self.transaction(decisions=len(writes)):
             if self._bands is not None and any(len(write.band_keys) for write in writes):
                 self._band_index()   # catch up with other processes first: the log is read in order
@@ -267,7 +269,8 @@ class SQLiteStore(StateStore):
                     bands.append(write.band_keys)
             self.db.executemany(_UPSERT, articles)
             self.db.executemany("INSERT OR REPLACE INTO urls VALUES (?, ?)", urls)
-            self.db.executemany("INSERT OR IGNORE INTO hashes VALUES (?, ?)", hashes)
+            if hashes:
+                self.db.executemany("INSERT OR IGNORE INTO hashes VALUES (?, ?)", hashes)
             self._unlogged.extend(banded)
             if banded and self._bands is not None:
                 self._bands.add_rows(np.stack(bands), banded)
@@ -282,8 +285,8 @@ class SQLiteStore(StateStore):
 
     def touch_many(self, records: list[Record], when: float) -> None:
         # A record without an id was written by this batch, last_seen included.
-        self.db.executemany("UPDATE articles SET last_seen = ? WHERE id = ?",
-                            [(when, record.id) for record in records if record.id is not None])
+        if rows := [(when, record.id) for record in records if record.id is not None]:
+            self.db.executemany("UPDATE articles SET last_seen = ? WHERE id = ?", rows)
 
     def forget(self, key: str) -> bool:
         with self.transaction():
