@@ -18,8 +18,6 @@ one read, never a wrong decision.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 KEY = np.uint32

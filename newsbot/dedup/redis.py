@@ -12,7 +12,6 @@ import itertools
 import json
 from typing import Iterator
 
-import numpy as np
 import redis as redis_py
 
 from .store import Record, StateStore, Write
@@ -102,15 +101,8 @@ class RedisStore(StateStore):
         records = self._records(keys.values())
         return {name: records[key] for name, key in keys.items() if key in records}
 
-    def find_by_urls(self, url_keys: list[str]) -> Record | None:
-        found = self.find_by_url_keys(url_keys)
-        return next((found[url_key] for url_key in url_keys if url_key in found), None)
-
     def find_by_url_keys(self, url_keys) -> dict[str, Record]:
         return self._found_by("u", url_keys)
-
-    def find_by_hash(self, content_hash: str) -> Record | None:
-        return self.find_by_hashes([content_hash]).get(content_hash)
 
     def find_by_hashes(self, content_hashes) -> dict[str, Record]:
         return self._found_by("h", content_hashes)
@@ -118,9 +110,6 @@ class RedisStore(StateStore):
     def article_for_hash(self, content_hash: str) -> str | None:
         value = self.r.get(self._k("h", content_hash))
         return value.decode() if value else None
-
-    def near_candidates(self, band_keys) -> list[Record]:
-        return self.near_candidates_rows(np.asarray(band_keys).reshape(1, -1))[0]
 
     def near_candidates_rows(self, band_keys) -> list[list[Record]]:
         pipe = self.r.pipeline(transaction=False)

@@ -200,10 +200,6 @@ class SQLiteStore(StateStore):
                               (url_key,)).fetchone()
         return row[0] if row else None
 
-    def find_by_urls(self, url_keys: list[str]) -> Record | None:
-        found = self.find_by_url_keys(url_keys)
-        return next((found[url_key] for url_key in url_keys if url_key in found), None)
-
     def find_by_url_keys(self, url_keys) -> dict[str, Record]:
         return self._records_by("SELECT u.url_key, {} FROM urls u JOIN articles a ON a.id = u.article "
                                 "WHERE u.url_key IN ({})", list(dict.fromkeys(url_keys)))
@@ -219,9 +215,6 @@ class SQLiteStore(StateStore):
                               "WHERE h.content_hash = ?", (content_hash,)).fetchone()
         return row[0] if row else None
 
-    def find_by_hash(self, content_hash: str) -> Record | None:
-        return self.find_by_hashes([content_hash]).get(content_hash)
-
     def find_by_hashes(self, content_hashes) -> dict[str, Record]:
         return self._records_by("SELECT h.content_hash, {} FROM hashes h JOIN articles a ON a.id = h.article "
                                 "WHERE h.content_hash IN ({})", list(dict.fromkeys(content_hashes)))
@@ -235,9 +228,6 @@ class SQLiteStore(StateStore):
                                                chunk):
                 found[value] = Record(*row)
         return found
-
-    def near_candidates(self, band_keys: np.ndarray) -> list[Record]:
-        return self.near_candidates_rows(np.asarray(band_keys).reshape(1, -1))[0]
 
     def near_candidates_rows(self, band_keys: np.ndarray) -> list[list[Record]]:
         rows = self._band_index().lookup_rows(band_keys)

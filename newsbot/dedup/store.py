@@ -51,7 +51,7 @@ class StateStore:
 
     A batch reads everything it needs first (`find_by_url_keys`, `find_by_hashes`,
     `near_candidates_rows`) and writes at its end (`save_many`, `touch_many`): backends answer
-    each in a few statements for the whole batch; the defaults here ask one at a time.
+    each in a few statements for the whole batch.
     """
 
     location: str
@@ -78,7 +78,19 @@ class StateStore:
     def article_for_url(self, url_key: str) -> str | None: raise NotImplementedError
     def get(self, key: str) -> Record | None: raise NotImplementedError
     def article_for_hash(self, content_hash: str) -> str | None: raise NotImplementedError
-    def near_candidates(self, band_keys: np.ndarray) -> list[Record]: raise NotImplementedError
+
+    def find_by_url_keys(self, url_keys: Iterable[str]) -> dict[str, Record]:
+        """The article each known URL key leads to (unknown keys are left out)."""
+        raise NotImplementedError
+
+    def find_by_hashes(self, content_hashes: Iterable[str]) -> dict[str, Record]:
+        """The article owning each known content hash."""
+        raise NotImplementedError
+
+    def near_candidates_rows(self, band_keys: np.ndarray) -> list[list[Record]]:
+        """near_candidates() of each row of an (n, bands) array of band keys."""
+        raise NotImplementedError
+
     def save_many(self, writes: list[Write]) -> None: raise NotImplementedError
     def touch_many(self, records: list[Record], when: float) -> None: raise NotImplementedError
     def forget(self, key: str) -> bool: raise NotImplementedError
@@ -93,28 +105,19 @@ class StateStore:
 
     def find_by_urls(self, url_keys: list[str]) -> Record | None:
         """The article any of these URL keys leads to, first key first."""
-        key = next((k for k in map(self.article_for_url, url_keys) if k), None)
-        return self.get(key) if key else None
+        found = self.find_by_url_keys(url_keys)
+        return next((found[url_key] for url_key in url_keys if url_key in found), None)
 
     def find_by_hash(self, content_hash: str) -> Record | None:
-        key = self.article_for_hash(content_hash)
-        return self.get(key) if key else None
+        return self.find_by_hashes([content_hash]).get(content_hash)
+
+    def near_candidates(self, band_keys: np.ndarray) -> list[Record]:
+        """Articles (not themselves duplicates) sharing an LSH band with these band keys."""
+        return self.near_candidates_rows(np.asarray(band_keys).reshape(1, -1))[0]
 
     def last_seen_for_url(self, url_key: str) -> float | None:
         record = self.find_by_urls([url_key])
         return record.last_seen if record else None
-
-    def find_by_url_keys(self, url_keys: Iterable[str]) -> dict[str, Record]:
-        """The article each known URL key leads to (unknown keys are left out)."""
-        return {url_key: record for url_key in dict.fromkeys(url_keys) if (record := self.find_by_urls([url_key]))}
-
-    def find_by_hashes(self, content_hashes: Iterable[str]) -> dict[str, Record]:
-        """The article owning each known content hash."""
-        return {h: record for h in dict.fromkeys(content_hashes) if (record := self.find_by_hash(h))}
-
-    def near_candidates_rows(self, band_keys: np.ndarray) -> list[list[Record]]:
-        """near_candidates() of each row of an (n, bands) array of band keys."""
-        return [self.near_candidates(row) for row in band_keys]
 
     def reset_outlet(self, outlet: str) -> int:
         return sum(self.forget(key) for key in self.keys_for_outlet(outlet))
