@@ -70,6 +70,7 @@ def run_backend(url: str, count: int, pairs: int, threshold: float, seed: int, c
     facts = []
     kinds: dict[str, int] = {}
     elapsed = cpu = 0.0
+    since = (0, 0.0)   # items and seconds at the previous progress line
     batch = 10000
     for start in range(0, count, batch):
         # Generating text is not what is measured: build a batch, then time the checks.
@@ -86,10 +87,12 @@ def run_backend(url: str, count: int, pairs: int, threshold: float, seed: int, c
                 kinds[decision.kind] = kinds.get(decision.kind, 0) + 1
         elapsed += time.perf_counter() - t0
         cpu += time.process_time() - c0
-        if (start // batch) % 10 == 0:
-            done = min(start + batch, count)
-            print(f"  {done:>9,} items, {done / elapsed:,.0f} items/s so far ({done / cpu:,.0f} per CPU second)",
-                  flush=True)
+        done = min(start + batch, count)
+        if (start // batch) % 10 == 0 or done == count:
+            recent = (done - since[0]) / (elapsed - since[1]) if elapsed > since[1] else 0.0
+            print(f"  {done:>9,} items, {done / elapsed:,.0f} items/s so far ({done / cpu:,.0f} per CPU second); "
+                  f"{recent:,.0f} items/s since the previous line", flush=True)
+            since = (done, elapsed)
 
     # Near-duplicate quality against everything stored above.
     tp = fp = fn = 0
