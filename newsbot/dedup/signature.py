@@ -61,10 +61,6 @@ class Signer:
         self.bands, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
         self._band_seeds = _mix(np.arange(1, self.bands + 1, dtype=np.uint64) * _SHINGLE_MULTIPLIER)
 
-    def shingle_hashes(self, body: str) -> np.ndarray:
-        """64-bit hashes of the body's word k-shingles."""
-        return self._shingles([body])[0]
-
     def _shingles(self, bodies: Sequence[str]) -> tuple[np.ndarray, list[int]]:
         """The shingle hashes of many bodies in one flat array, and the offsets where each begins
         (and the last ends).

@@ -108,9 +108,6 @@ class StateStore:
         found = self.find_by_url_keys(url_keys)
         return next((found[url_key] for url_key in url_keys if url_key in found), None)
 
-    def find_by_hash(self, content_hash: str) -> Record | None:
-        return self.find_by_hashes([content_hash]).get(content_hash)
-
     def near_candidates(self, band_keys: np.ndarray) -> list[Record]:
         """Articles (not themselves duplicates) sharing an LSH band with these band keys."""
         return self.near_candidates_rows(np.asarray(band_keys).reshape(1, -1))[0]
