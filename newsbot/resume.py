@@ -16,8 +16,10 @@ therefore keeps its own record and treats a killed run's queue as untrustworthy:
 
 Local JSON Lines feeds are themselves part of the record: their paths are kept in
 `newsbot-feeds.txt`, and at start-up every whole line of those files counts as delivered, so a
-kill between an item's line and its ledger entry repeats nothing either. For other storages the
-ledger alone decides; the gap is then two back-to-back write() calls (both fsync'd after).
+kill between an item's line and its ledger entry repeats nothing either. So is the delivery
+spool: every whole line of the spider's spooled batches (a killed run's open batch included,
+which the next run salvages and delivers) counts as delivered. Outside both, the ledger alone
+decides; the gap is then two back-to-back write() calls (both fsync'd after).
 
 Only active with JOBDIR.
 """
@@ -38,6 +40,8 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.http import Response
+
+from .delivery.spool import Spool, spool_dir
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +76,9 @@ class DeliveryLedger:
             text = self.path.read_text("utf-8")
             self.delivered = {line for line in text.split("\n")[:-1] if line}
         self.delivered |= self._urls_in_local_feeds()
+        spider_name = getattr(crawler.spidercls, "name", None)
+        if spider_name and spool_dir(crawler.settings).is_dir():
+            self.delivered |= Spool.from_settings(crawler.settings).spooled_urls(spider_name)
         self._recover_after_crash()
         (jobdir / RUNNING).write_text(str(os.getpid()))
         self.file = self.path.open("a", encoding="utf-8")

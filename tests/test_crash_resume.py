@@ -103,3 +103,45 @@ def test_without_the_ledger_scrapy_jobdir_alone_repeats_articles(site, tmp_path)
     second = read_items(tmp_path / "out-2.jsonl")
     # Whatever reached the first file before the kill is delivered again by the restart.
     assert {i["url"] for i in first} and {i["url"] for i in first} <= {i["url"] for i in second}
+
+
+def test_spooled_items_count_as_delivered_when_a_kill_came_before_the_ledger(isolated_newsbot_home, tmp_path):
+    """A run killed after an item's line reached its spool batch but before the ledger recorded
+    it: the next run salvages and delivers that batch, so the item must not be crawled again."""
+    import gzip
+
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.delivery.spool import BatchMeta, Spool
+    from newsbot.resume import DeliveryLedger
+
+    spool = Spool.from_settings(None)
+
+    def batch(spider, target, data, kind="batch", commit=True):
+        meta = BatchMeta(key=spool.new_key(spider, 1), target=target, spider=spider, run_id="r", feed=target,
+                         batch_id=1, kind=kind)
+        file = spool.open_batch(meta)
+        file.write(data)
+        if commit:
+            spool.commit_batch(meta, file)
+        else:
+            file.finish()   # a killed writer: left in writing/ (its lock goes with the process)
+
+    line = lambda url: json.dumps({"url": url}).encode() + b"\n"   # noqa: E731
+    batch("jobs", "file:///out.jsonl", line("https://x.test/open-1") + b'{"url": "https://x.test/torn', commit=False)
+    batch("jobs", "file:///out.jsonl.gz", gzip.compress(line("https://x.test/ready-gz")))
+    batch("other", "file:///other.jsonl", line("https://x.test/other-spider"))
+    batch("jobs", "file:///manifest.json", line("https://x.test/in-a-manifest"), kind="manifest")
+
+    class Jobs(Spider):
+        name = "jobs"
+
+    ledger = DeliveryLedger.from_crawler(get_crawler(Jobs, {"JOBDIR": str(tmp_path / "job")}))
+    try:
+        assert ledger.is_delivered("https://x.test/open-1") and ledger.is_delivered("https://x.test/ready-gz")
+        assert not ledger.is_delivered("https://x.test/torn")
+        assert not ledger.is_delivered("https://x.test/other-spider")
+        assert not ledger.is_delivered("https://x.test/in-a-manifest")
+    finally:
+        ledger.file.close()

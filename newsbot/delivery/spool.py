@@ -217,6 +217,29 @@ class Spool:
         # Batches before manifests: a manifest describes batches that should arrive first.
         return sorted(metas, key=lambda m: (m.kind == "manifest", m.key))
 
+    def spooled_urls(self, spider: str) -> set[str]:
+        """The `url` of every whole item in this spider's batches, written or being written: the
+        spool delivers them all (a killed writer's batch is salvaged), so they count as handed to
+        delivery even when a kill came before anything else recorded them."""
+        urls: set[str] = set()
+        for folder in [*sorted(self.writing.iterdir()), *sorted(self.ready.iterdir())]:
+            try:
+                meta = BatchMeta.load(folder / META)
+                raw = (folder / DATA).read_bytes()
+            except (OSError, ValueError, TypeError):
+                continue
+            if meta.spider != spider or meta.kind != "batch":
+                continue
+            text = _decompress_partial(raw) if meta.target.endswith(".gz") else raw
+            for line in text.split(b"\n")[:-1]:   # a last piece without newline is a torn item
+                try:
+                    url = json.loads(line).get("url")
+                except (ValueError, AttributeError):
+                    continue
+                if isinstance(url, str):
+                    urls.add(url)
+        return urls
+
     def data_path(self, meta: BatchMeta) -> Path:
         return self.ready / meta.key / DATA
 
