@@ -173,10 +173,46 @@ class CoverageContract(_NewsbotContract):
             raise AssertionError(f"@coverage: below {self.min_share:.0%} in {len(items)} item(s): {', '.join(short)}")
 
 
-def article_contract(url: str, coverage: str, *junk: str) -> str:
+class BodyContract(_NewsbotContract):
+    """@body PATH... — the article's body came from one of these paths (selectors, structured,
+    embedded, generic). An outlet's pages say `@body selectors`: when the page's
+    markup changed and another path's body won, the contract fails naming the selector, which is
+    how `scrapy check --live` reports selector drift."""
+
+    name = "body"
+
+    def __init__(self, method: Callable[..., Any], *args: Any):
+        super().__init__(method, *args)
+        if not args:
+            raise ValueError("@body needs at least one PATH")
+        self.paths = set(args)
+        self.response: Any = None
+
+    def pre_process(self, response: Any) -> None:
+        self.response = response
+
+    def post_process(self, output: list[Any]) -> None:
+        meta = getattr(self.response, "meta", {}) or {}
+        source = meta.get(BODY_SOURCE_META)
+        if source is None or source in self.paths:
+            return  # no item (other contracts say so) or the expected path
+        drift = meta.get(BODY_DRIFT_META)
+        lost = f"selector drift: the body selector {drift!r} lost, " if drift else ""
+        raise AssertionError(f"@body: {lost}the body came from {source}, expected {' or '.join(sorted(self.paths))}")
+
+
+# Response meta the spider sets on an article page: which path gave the body, and the outlet's
+# body selector when it lost to another path.
+BODY_SOURCE_META = "newsbot_body_source"
+BODY_DRIFT_META = "newsbot_body_drift"
+
+
+def article_contract(url: str, coverage: str, *junk: str, body: str = "selectors") -> str:
     """The contract every recorded article page keeps: one item, valid against the schema, no
-    junk left in the body (nor the outlet's own `junk` regexes), each `coverage` field filled."""
-    return f"@url {url}\n@returns items 1 1\n@schema\n@nojunk {' '.join(junk)}\n@coverage 1.0 {coverage}"
+    junk left in the body (nor the outlet's own `junk` regexes), each `coverage` field filled, and
+    the body from the `body` path(s) (space-separated; the outlet's selectors unless told)."""
+    return (f"@url {url}\n@returns items 1 1\n@schema\n@nojunk {' '.join(junk)}\n@coverage 1.0 {coverage}"
+            f"\n@body {body}")
 
 
 def requests_contract(url: str, minimum: int, maximum: int | None = None) -> str:

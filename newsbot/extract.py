@@ -68,8 +68,15 @@ class Extractor:
 
     def extract(self, path: Path, url: str | None = None) -> dict[str, Any]:
         body = read_page(path)
-        url = url or self.page_url(body, path)
-        response = HtmlResponse(url=url, body=body)
+        return self.extract_page(body, url or self.page_url(body, path))
+
+    def extract_page(self, body: bytes | str, url: str) -> dict[str, Any]:
+        """The item's fields for one page (bytes as saved, or decoded text) at `url`; raises
+        ValueError (no article) or DropItem (the item fails the pipelines)."""
+        if isinstance(body, str):
+            response = HtmlResponse(url=url, body=body.encode("utf-8"), encoding="utf-8")
+        else:
+            response = HtmlResponse(url=url, body=body)
         spider_cls = next((cls for cls in self.spiders if cls.handles_url(url)), None)
         if spider_cls is not None:
             result = spider_cls().build_article(response)

@@ -80,6 +80,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newsbot.extensions.lock.RunLockExtension": 10,
     "newsbot.extensions.progress.ProgressExtension": 500,
+    "newsbot.extensions.drift.SelectorDriftMonitor": 510,
     # Health before summary: both act on engine_stopped, in this order.
     "newsbot.extensions.health.HealthExtension": 900,
     "newsbot.extensions.summary.RunSummaryExtension": 910,
@@ -93,6 +94,12 @@ NEWSBOT_HEALTH_MAX_ERROR_RATIO = 0.2        # (failed requests + callback except
 NEWSBOT_HEALTH_MAX_MISSING_RATIO = 0.2      # share of items missing a required field
 NEWSBOT_HEALTH_REQUIRED_FIELDS = ["title", "body", "published_at"]  # a spider's `required_fields` wins
 NEWSBOT_HEALTH_REQUIRE_DELIVERY = True
+# A drifting outlet selector (below) is reported; True makes it break the run (exit 3) as well.
+NEWSBOT_HEALTH_FAIL_ON_SELECTOR_DRIFT = False
+# Selector drift (newsbot/extensions/drift.py): an outlet's body selector that loses to another
+# body path on this share of a run's articles (and at least this many) is reported.
+NEWSBOT_SELECTOR_DRIFT_SHARE = 0.25
+NEWSBOT_SELECTOR_DRIFT_MIN_ARTICLES = 3
 NEWSBOT_SUMMARY_ENABLED = True              # <NEWSBOT_HOME>/runs/<spider>/<start>/run-summary.json
 NEWSBOT_PROGRESS_INTERVAL = 30              # seconds between progress lines; 0 = none
 NEWSBOT_LOCK_ENABLED = True                 # <NEWSBOT_HOME>/locks/<spider>.lock; a second run exits 5
@@ -104,6 +111,7 @@ SPIDER_CONTRACTS = {
     "newsbot.contracts.SchemaContract": 10,
     "newsbot.contracts.NoJunkContract": 11,
     "newsbot.contracts.CoverageContract": 12,
+    "newsbot.contracts.BodyContract": 13,
 }
 
 # --- deduplication (newsbot/dedup/) -------------------------------------------------------------

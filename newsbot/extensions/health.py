@@ -9,6 +9,8 @@ Rules (settings, per spider through `custom_settings` or `-s`):
 - NEWSBOT_HEALTH_MAX_MISSING_RATIO: share of items (scraped or dropped) missing a required field;
   broken selectors show up here first. Required fields: the spider's `required_fields`
   attribute, else NEWSBOT_HEALTH_REQUIRED_FIELDS.
+- NEWSBOT_HEALTH_FAIL_ON_SELECTOR_DRIFT: an outlet's body selector lost to another body path on
+  too many articles (newsbot/extensions/drift.py): the site changed its markup.
 - NEWSBOT_HEALTH_REQUIRE_DELIVERY: the delivery code sets `newsbot/delivery/undelivered_batches`
   and asks for exit 4 itself; this rule reports it among the broken rules and the summary.
 
@@ -27,6 +29,7 @@ from scrapy.exceptions import NotConfigured
 
 from ..exitcodes import STAT_REASONS, UNDELIVERED, UNHEALTHY, fail_run
 from . import outcomes
+from .drift import STAT_DRIFT
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +90,9 @@ def evaluate(stats: dict[str, Any], policy: dict[str, Any]) -> list[str]:
                            if k.startswith(STAT_MISSING_FIELD))
         broken.append(f"max_missing_ratio: {missing} of {seen} item(s) miss a required field ({fields}), "
                       f"policy allows {policy['max_missing_ratio']:.0%}")
+    drift = stats.get(STAT_DRIFT) or []
+    if policy.get("fail_on_selector_drift") and drift:
+        broken.append("selector_drift: " + "; ".join(drift))
     undelivered = int(stats.get(STAT_UNDELIVERED, 0))
     if policy["require_delivery"] and undelivered > 0:
         broken.append(f"delivery: {undelivered} batch(es) undelivered (kept in the spool)")
@@ -102,6 +108,7 @@ class HealthExtension:
             "max_error_ratio": settings.getfloat("NEWSBOT_HEALTH_MAX_ERROR_RATIO", 0.2),
             "max_missing_ratio": settings.getfloat("NEWSBOT_HEALTH_MAX_MISSING_RATIO", 0.2),
             "require_delivery": settings.getbool("NEWSBOT_HEALTH_REQUIRE_DELIVERY", True),
+            "fail_on_selector_drift": settings.getbool("NEWSBOT_HEALTH_FAIL_ON_SELECTOR_DRIFT", False),
         }
         self.required: tuple[str, ...] = ()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)

@@ -23,6 +23,7 @@ from scrapy.exceptions import NotConfigured
 from ..exitcodes import STAT_REASONS, exit_code_of
 from ..paths import newsbot_home
 from . import outcomes
+from .drift import STAT_DRIFT
 from .health import STAT_BROKEN, STAT_ITEMS_SEEN, STAT_PRESENT
 
 logger = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ def build_summary(stats: dict[str, Any], spider_name: str, outlet: str, exit_cod
         "errors": errors,
         "field_coverage": coverage,
         "junk_removed": _prefixed(stats, "newsbot/junk/"),
+        "body_sources": _prefixed(stats, "newsbot/body_source/"),
+        "selector_drift": list(stats.get(STAT_DRIFT) or []),
         "delivery": _prefixed(stats, "newsbot/delivery/"),
         "health": list(stats.get(STAT_BROKEN) or []),
         "exit_code": exit_code,
@@ -105,6 +108,7 @@ def human_summary(summary: dict[str, Any], path: Path | None) -> str:
         f"junk      {kv(summary['junk_removed'])}",
         f"delivery  {kv(summary['delivery'])}",
     ]
+    lines += [f"DRIFT     {line}" for line in summary["selector_drift"]]
     lines += [f"BROKEN    {line}" for line in summary["health"]]
     lines.append(f"exit      {summary['exit_code']}" + (f" ({'; '.join(summary['exit_reasons'])})" if summary["exit_reasons"] else " (ok)"))
     if path:

@@ -1,4 +1,5 @@
-"""One article from one page: structured data first, then the outlet's selectors, then trafilatura.
+"""One article from one page: its fields from the outlet's declarations and the page's structured
+data, its body chosen among every path that gives one (`newsbot.parsing.body_choice`).
 
 `OutletProfile` is everything site-specific an outlet declares about its article pages;
 `parse_article` applies it to a response and says which path produced the body.
@@ -7,7 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +18,9 @@ from scrapy.http import TextResponse
 
 from ..items import ArticleItem
 from .dates import iso_utc
-from .generic import generic_fields
+from .body_choice import BodyCandidate, BodyChoice, PageEvidence, choose_body, looks_thin
+from .generic import generic_fields, page_paragraphs
+from .metadata import fallback_metadata
 from .paywall import page_says_paywalled, text_says_paywalled
 from .structured import data_scripts, embedded_fields, json_ld_fields, link_canonical, meta_fields
 from .text import (clean_authors, clean_line, guess_language, join_cleaned_paragraphs, join_paragraphs,
@@ -29,6 +32,8 @@ METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at
 # Fewer words than this from the generic extractor (and no selector or structured body) is a page
 # that is not an article.
 MIN_GENERIC_WORDS = 25
+# Text of the links inside a body node (their share of the words tells a link list from prose).
+_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 # Elements whose text is never reader-visible content.
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "button"})
 # Elements that break a line: their text must not run into the next word.
@@ -65,6 +70,11 @@ class ParseResult:
     # Bad input met on the way, even when an item came out (json_ld/invalid, date_rejected, ...);
     # the spider counts each as newsbot/fault/<name>.
     faults: list[str] = field(default_factory=list)
+    # The outlet's body selector when another path's body won over it (the page's markup drifted
+    # from what the outlet declares), else None; the spider counts it (newsbot/selectors/...).
+    body_drift: str | None = None
+    # The path the order of preference alone would have taken, when the page chose another.
+    preferred_source: str | None = None
 
 
 def _visible_text(element, parts: list[str]) -> None:
@@ -170,23 +180,22 @@ def _after_headline(paragraphs: list[str], values: dict[str, Any], generic: dict
     return paragraphs[last + 1:] if last + 1 < len(paragraphs) else paragraphs
 
 
-def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult:
-    """Build the item for `response`; `item` is None (with `error`) when there is no article."""
-    if not isinstance(response, TextResponse) or not response.text.strip():
-        return ParseResult(None, None, "empty or non-text response")
+def _resolve_fields(response: TextResponse, profile: OutletProfile, faults: list[str]) -> tuple[dict, dict, list[str]]:
+    """(values, structured, embedded body): each metadata field from the outlet's overrides, the
+    page's structured data (embedded state < meta < JSON-LD) and the outlet's selectors, in that
+    order; `structured` keeps what structured data said (its `body` too)."""
     sel = response.selector
     canonical = link_canonical(sel)
     structured = meta_fields(sel, canonical)
-    # Embedded page state (Next.js, Arc Fusion) wins over meta tags; JSON-LD wins over both.
-    faults: list[str] = []
     scripts = data_scripts(sel)  # one scan of the page for both readers (nothing changes the tree yet)
     embedded = embedded_fields(sel, profile.next_data_article, scripts)
     embedded_body = embedded.pop("body_paragraphs", [])
     structured.update(embedded)
-    structured.update(json_ld_fields(sel, faults, scripts))
+    # An article page that embeds a video carries the video's VideoObject: its description is
+    # the video's, not the article's (og:type says which kind of page this is).
+    structured.update(json_ld_fields(sel, faults, scripts, article_page=structured.get("page_type") == "article"))
     if canonical:
         structured["canonical_url"] = canonical
-
     values: dict[str, Any] = {}
     for name in METADATA_FIELDS:
         if name in profile.overrides:
@@ -195,13 +204,51 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
             values[name] = structured[name]
         if not values.get(name) and name in profile.selectors:
             values[name] = _select(response, profile.selectors[name], name)
+    return values, structured, embedded_body
 
+
+def _selector_candidate(response: TextResponse, css: str) -> BodyCandidate:
+    nodes = [node for node in _css_nodes(response, css) if not isinstance(node, str)]
+    paragraphs, link_words = [], 0
+    for node in nodes:
+        text = _node_text(node)
+        if text:
+            paragraphs.append(text)
+            link_words += sum(len(t.split()) for t in _LINK_TEXT(node))
+    candidate = BodyCandidate("selectors", paragraphs)
+    candidate.link_share = link_words / candidate.words if candidate.words else 0.0
+    return candidate
+
+
+def _body_candidates(response: TextResponse, profile: OutletProfile, structured: dict,
+                     embedded_body: list[str]) -> list[BodyCandidate]:
+    """The cheap body paths, in the outlet's order of preference."""
+    candidates = []
+    body_css = profile.overrides.get("body") or profile.selectors.get("body")
+    if body_css:
+        candidates.append(_selector_candidate(response, body_css))
+    if structured.get("body"):
+        candidates.append(BodyCandidate("structured", paragraphs_of(structured["body"])))
+    if embedded_body:
+        candidates.append(BodyCandidate("embedded", embedded_body))
+    return candidates
+
+
+def _evidence(response: TextResponse, structured: dict, paywalled: bool) -> PageEvidence:
+    root = response.selector.root
+    paragraphs = page_paragraphs(root) if isinstance(root, etree._Element) else []
+    return PageEvidence(paragraphs, paywalled=paywalled, live=structured.get("page_kind") == "live",
+                        video=structured.get("page_kind") == "video")
+
+
+def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult:
+    """Build the item for `response`; `item` is None (with `error`) when there is no article."""
+    if not isinstance(response, TextResponse) or not response.text.strip():
+        return ParseResult(None, None, "empty or non-text response")
+    faults: list[str] = []
+    values, structured, embedded_body = _resolve_fields(response, profile, faults)
     paywalled = page_says_paywalled(response.selector, structured, profile.paywall_markers, profile.language)
 
-    # Body: the outlet's container, then JSON-LD articleBody, then the generic extractor.
-    paragraphs: list[str] = []
-    body_source = None
-    body_css = profile.overrides.get("body") or profile.selectors.get("body")
     # Body is read last: nothing else needs these nodes, and every body path below sees them gone.
     dropped = False
     for css in profile.body_exclude:
@@ -209,41 +256,61 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         if nodes:
             nodes.drop()
             dropped = True
-    if body_css:
-        paragraphs = _select(response, body_css, "body")
-        body_source = "selectors" if paragraphs else None
-    if not paragraphs and structured.get("body"):
-        paragraphs = paragraphs_of(structured["body"])
-        body_source = "structured" if paragraphs else None
-    if not paragraphs and embedded_body:
-        paragraphs = embedded_body
-        body_source = "embedded"
+    # A candidate that only repeats the headline or standfirst (a video's description) is no body:
+    # the cleaner would remove it as a repeat and leave the item empty.
+    head = {clean_line(values.get(name)).casefold() for name in ("title", "standfirst")} - {""}
+
+    def body_text(candidate: BodyCandidate) -> bool:
+        return candidate.words > 0 and clean_line(" ".join(candidate.paragraphs)).casefold() not in head
+
+    candidates = [c for c in _body_candidates(response, profile, structured, embedded_body) if body_text(c)]
+    evidence = _evidence(response, structured, paywalled)
+    # The costly path, the generic extractor, only when the cheap ones look thin.
     generic: dict[str, Any] = {}
-    if not paragraphs or not values.get("title"):
+    if looks_thin(candidates, evidence) or not values.get("title"):
         generic = generic_fields(response.selector.get() if dropped else response.text, response.url)
-        if not paragraphs and generic.get("body_paragraphs"):
-            paragraphs = _after_headline(generic["body_paragraphs"], values, generic)
-            body_source = "generic"
-        for name in METADATA_FIELDS:
-            if not values.get(name) and generic.get(name):
-                values[name] = generic[name]
+        if generic.get("body_paragraphs"):
+            candidates.append(BodyCandidate("generic", _after_headline(generic["body_paragraphs"], values, generic)))
+    choice = choose_body(candidates, evidence)
+    for name in METADATA_FIELDS:
+        if not values.get(name) and generic.get(name):
+            values[name] = generic[name]
+    # The byline as the metadata extractors read it, for what the page's own data leaves out (an
+    # organisation named as author is an answer: wire copy has no person to name).
+    wanted = [name for name in ("published_at", "authors") if not values.get(name)]
+    if structured.get("author_declared") and "authors" in wanted:
+        wanted.remove("authors")
+    if wanted and choice.chosen is not None:
+        found = fallback_metadata(response)
+        values.update({name: found[name] for name in wanted if found.get(name)})
+    return _build_result(response, profile, values, choice, paywalled, faults)
 
-    if not values.get("image_url"):
-        values["image_url"] = _lazy_image(response)
 
+def _build_result(response: TextResponse, profile: OutletProfile, values: dict[str, Any], choice: BodyChoice,
+                  paywalled: bool, faults: list[str]) -> ParseResult:
+    chosen = choice.chosen
+    body_source = chosen.source if chosen else None
+    paragraphs = chosen.paragraphs if chosen else []
+    body_css = profile.overrides.get("body") or profile.selectors.get("body")
+    # The outlet's body selector lost: to a larger or wider path, or it matched nothing. (A video
+    # page has no article text for it to find.)
+    drift = body_css if body_css and chosen is not None and body_source != "selectors" and \
+        not choice.video_page else None
+    faults = list(dict.fromkeys(faults))
     title = clean_line(values.get("title"))
     # Selector and structured paragraphs come out of clean_line already (embedded and generic
     # ones may not): no second cleaning for those.
     body = join_cleaned_paragraphs(paragraphs) if body_source in ("selectors", "structured") else \
         join_paragraphs(paragraphs)
+    result = partial(ParseResult, body_source=body_source, faults=faults, body_drift=drift,
+                     preferred_source=choice.preferred.source if choice.preferred else None)
     if body and body_source == "generic" and len(body.split()) < MIN_GENERIC_WORDS and \
             not any(ord(c) > 0x2E7F for c in body[:200]):
         # A sign-in form, an error page or a bare link list: the generic extractor returns its
         # few words, but it is not an article. (CJK text has no spaces to count words by.)
-        return ParseResult(None, body_source, "not an article", faults=list(dict.fromkeys(faults)))
+        return result(None, error="not an article")
     if not title or not body:
-        return ParseResult(None, body_source, "no title" if not title else "no body",
-                           faults=list(dict.fromkeys(faults)))
+        return result(None, error="no title" if not title else "no body")
     dates = {name: iso_utc(values.get(name), profile.timezone) for name in ("published_at", "updated_at")}
     if any(values.get(name) and dates[name] is None for name in dates):
         faults.append("date_rejected")
@@ -261,8 +328,7 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         language=normalize_language(values.get("language")) or profile.language or guess_language(body),
         body=body,
         tags=list(dict.fromkeys(clean_line(t) for t in values.get("tags") or [] if clean_line(t))),
-        image_url=_absolute(response, values.get("image_url")),
+        image_url=_absolute(response, values.get("image_url")) or _lazy_image(response),
         paywalled=paywalled or text_says_paywalled(paragraphs, profile.language),
     )
-    return ParseResult(item, body_source, page_section=clean_line(values.get("section")) or None,
-                       faults=list(dict.fromkeys(faults)))
+    return result(item, page_section=clean_line(values.get("section")) or None)

@@ -64,7 +64,7 @@ _FURNITURE = frozenset({"nav", "footer", "header", "aside", "form", "li", "block
 MIN_SHARE_OF_PAGE_PARAGRAPHS = 0.5
 
 
-def _page_paragraphs(tree: Any) -> list[str]:
+def page_paragraphs(tree: Any) -> list[str]:
     roots = tree.xpath("//article") or tree.xpath("//main") or tree.xpath("//body") or [tree]
     root = roots[0]
     paragraphs = []
@@ -83,13 +83,13 @@ def _words(paragraphs: list[str]) -> int:
     return sum(len(p.split()) for p in paragraphs)
 
 
-def _undivided(paragraphs: list[str], page_paragraphs: list[str]) -> bool:
+def _undivided(paragraphs: list[str], on_page: list[str]) -> bool:
     """trafilatura's last resort is the page's whole text as one or two blocks: no paragraph
     structure, so nothing can be cleaned. The page's own paragraphs, when there are enough of them
     with at least half the words, are the better body."""
     words = _words(paragraphs)
-    return (len(paragraphs) <= 2 and words > 300 and len(page_paragraphs) >= 5
-            and _words(page_paragraphs) >= MIN_SHARE_OF_PAGE_PARAGRAPHS * words)
+    return (len(paragraphs) <= 2 and words > 300 and len(on_page) >= 5
+            and _words(on_page) >= MIN_SHARE_OF_PAGE_PARAGRAPHS * words)
 
 
 def _fallback_title(sel: Selector) -> str | None:
@@ -129,15 +129,14 @@ def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
         return {}
     sel = _metadata_selector(tree)
     fields: dict[str, Any] = meta_fields(sel)
-    fields.update(json_ld_fields(sel))
+    fields.update(json_ld_fields(sel, article_page=fields.get("page_type") == "article"))
     fields.pop("body", None)  # articleBody is parse_article's own path; here the body is trafilatura's
     if not fields.get("title"):
         fields["title"] = _fallback_title(Selector(root=tree, type="html"))
-    page_paragraphs = _page_paragraphs(tree)  # before trafilatura, which prunes the tree it is given
+    on_page = page_paragraphs(tree)  # before trafilatura, which prunes the tree it is given
     paragraphs = generic_body(tree, url)
-    if _words(paragraphs) < MIN_SHARE_OF_PAGE_PARAGRAPHS * _words(page_paragraphs) or \
-            _undivided(paragraphs, page_paragraphs):
-        paragraphs = page_paragraphs
+    if _words(paragraphs) < MIN_SHARE_OF_PAGE_PARAGRAPHS * _words(on_page) or _undivided(paragraphs, on_page):
+        paragraphs = on_page
     if paragraphs:
         fields["body_paragraphs"] = paragraphs
     return {k: v for k, v in fields.items() if v not in (None, "", [])}

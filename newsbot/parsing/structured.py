@@ -15,7 +15,7 @@ from typing import Any
 from lxml import etree
 from parsel import Selector
 
-from .text import clean_line
+from .text import clean_line, plain_text
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +122,12 @@ def json_ld_objects(sel: Selector, problems: list[str] | None = None, scripts: l
     return objects
 
 
-def find_article_object(objects: list[dict]) -> dict | None:
+def find_article_object(objects: list[dict], article_page: bool = False) -> dict | None:
+    """The page's article object. On a page that says it is an article (og:type), a VideoObject
+    is a video embedded in it, never the article."""
     candidates = [o for o in objects if _types(o) & ARTICLE_TYPES]
+    if article_page:
+        candidates = [o for o in candidates if _types(o) & ARTICLE_TYPES != {"VideoObject"}]
     if not candidates:
         return None
     return min(candidates, key=lambda o: min(_TYPE_RANK.get(t, 9) for t in _types(o) & ARTICLE_TYPES))
@@ -131,7 +135,7 @@ def find_article_object(objects: list[dict]) -> dict | None:
 
 def _text(value: Any) -> str | None:
     if isinstance(value, str):
-        return clean_line(value) or None
+        return plain_text(value) or None
     if isinstance(value, dict):
         return _text(value.get("name") or value.get("@value"))
     if isinstance(value, list) and value:
@@ -152,7 +156,7 @@ def _names(value: Any) -> list[str]:
             name = entry.get("name")
             if isinstance(name, str):
                 names.append(name)
-    return [n for n in (clean_line(n) for n in names) if n]
+    return [n for n in (plain_text(n) for n in names) if n]
 
 
 def _url(value: Any) -> str | None:
@@ -167,7 +171,7 @@ def _url(value: Any) -> str | None:
 
 def _keywords(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [k for k in (clean_line(k) for k in value.split(",")) if k]
+        return [k for k in (plain_text(k) for k in value.split(",")) if k]
     if isinstance(value, list):
         return [k for k in (_text(v) for v in value[:100]) if k]
     return []
@@ -196,12 +200,13 @@ def _live_blog_body(updates: Any) -> str | None:
         if headline:
             paragraphs.append(headline)
         if isinstance(text, str) and text.strip():
-            paragraphs.append(text.strip())
+            paragraphs.append(plain_text(text, paragraphs=True))
     return "\n".join(paragraphs) or None
 
 
-def json_ld_fields(sel: Selector, problems: list[str] | None = None, scripts: list | None = None) -> dict[str, Any]:
-    obj = find_article_object(json_ld_objects(sel, problems, scripts))
+def json_ld_fields(sel: Selector, problems: list[str] | None = None, scripts: list | None = None,
+                   article_page: bool = False) -> dict[str, Any]:
+    obj = find_article_object(json_ld_objects(sel, problems, scripts), article_page)
     if obj is None:
         return {}
     fields: dict[str, Any] = {
@@ -216,15 +221,21 @@ def json_ld_fields(sel: Selector, problems: list[str] | None = None, scripts: li
         "language": _text(obj.get("inLanguage")),
         "canonical_url": _url(obj.get("mainEntityOfPage")) or _url(obj.get("url")),
     }
+    fields["author_declared"] = bool(obj.get("author") or obj.get("creator"))
+    if "LiveBlogPosting" in _types(obj):
+        fields["page_kind"] = "live"
+    elif "VideoObject" in _types(obj):
+        fields["page_kind"] = "video"
     body = obj.get("articleBody")
     if isinstance(body, str) and body.strip():
-        fields["body"] = body
+        fields["body"] = plain_text(body, paragraphs=True)
     elif "LiveBlogPosting" in _types(obj):
         fields["body"] = _live_blog_body(obj.get("liveBlogUpdate"))
     elif "VideoObject" in _types(obj):
         # A video page's text is its transcript when published, else its description.
         transcript = obj.get("transcript")
-        fields["body"] = transcript if isinstance(transcript, str) else _text(obj.get("description"))
+        fields["body"] = plain_text(transcript, paragraphs=True) if isinstance(transcript, str) else \
+            _text(obj.get("description"))
     free = _free(obj.get("isAccessibleForFree"))
     if free is None and isinstance(obj.get("hasPart"), (dict, list)):
         parts = obj["hasPart"] if isinstance(obj["hasPart"], list) else [obj["hasPart"]]
@@ -263,7 +274,7 @@ def meta_fields(sel: Selector, canonical: str | None = _NOT_GIVEN) -> dict[str, 
     tags = _meta_tags(sel)
 
     def _meta(*names: str) -> list[str]:
-        return [v for name in names for v in (clean_line(x) for x in tags.get(name, ())) if v]
+        return [v for name in names for v in (plain_text(x) for x in tags.get(name, ())) if v]
 
     first = lambda *names: next(iter(_meta(*names)), None)  # noqa: E731
     authors = [a for a in _meta("article:author", "og:article:author", "author", "byl", "parsely-author")
@@ -279,11 +290,12 @@ def meta_fields(sel: Selector, canonical: str | None = _NOT_GIVEN) -> dict[str, 
         "section": first("article:section", "parsely-section"),
         # article:tag is one tag per element on most sites, a comma-joined list on some (Guardian).
         "tags": list(dict.fromkeys(t for v in _meta("article:tag") for t in _keywords(v))) or
-                [k for k in (clean_line(k) for k in (first("news_keywords", "keywords") or "").split(",")) if k],
+                [k for k in (plain_text(k) for k in (first("news_keywords", "keywords") or "").split(",")) if k],
         "image_url": first("og:image", "og:image:url", "twitter:image"),
         "canonical_url": (link_canonical(sel) if canonical is _NOT_GIVEN else canonical) or first("og:url"),
         "language": clean_line(next(iter(_strings(sel, _LANG)), None)) or (locale.replace("_", "-") if locale else None),
         "site_name": first("og:site_name"),
+        "page_type": (first("og:type") or "").lower() or None,
     }
     return {k: v for k, v in fields.items() if v not in (None, "", [])}
 
@@ -366,9 +378,8 @@ def _block_text(block: dict) -> str | None:
     for key in ("content", "text", "html"):
         value = block.get(key)
         if isinstance(value, str):
-            # Arc and many CMSes keep inline markup (<a>, <i>) in text blocks.
-            text = clean_line(Selector(text=f"<p>{value}</p>").xpath("string(//p)").get()) if "<" in value else clean_line(value)
-            return text or None
+            # Arc and many CMSes keep inline markup (<a>, <i>) and entities in text blocks.
+            return plain_text(value) or None
     model = block.get("model")
     if isinstance(model, dict):
         return _block_text(model)
@@ -475,6 +486,6 @@ def _next_article_fields(article: dict) -> dict[str, Any]:
         "section": _text(article.get("section")),
         "language": _text(article.get("language")),
         "body_paragraphs": _body_blocks(article.get("blocks") or article.get("content") or article.get("contents")) or
-                           ([body] if body else []),
+                           plain_text(body, paragraphs=True).splitlines(),
     }
     return {k: v for k, v in fields.items() if v not in (None, "", [])}

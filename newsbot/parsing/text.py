@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -57,6 +58,17 @@ def join_cleaned_paragraphs(paragraphs: Iterable[str]) -> str:
 # exactly the runs of [A-Za-z0-9_], and bytes.translate + split find them about five times faster
 # than re.findall (which builds a match for each of a body's ~1,000 words).
 _ASCII_WORD_BYTES = bytes(c if chr(c).isalnum() or chr(c) == "_" else 0x20 for c in range(128)) + b" " * 128
+
+
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+
+
+def word_tokens(text: str) -> list[bytes]:
+    """The words of `text`, lower-cased, as UTF-8 bytes (each CJK character one word): keys to
+    compare texts by. ASCII text, most of it, takes the bytes.translate path."""
+    if text.isascii():
+        return text.lower().encode("ascii").translate(_ASCII_WORD_BYTES).split()
+    return [token.encode() for token in _TOKEN.findall(text.lower())]
 
 
 def word_count(text: str | None) -> int:
@@ -135,3 +147,80 @@ def guess_language(text: str) -> str:
     if len(_HAN.findall(sample)) > 40:
         return "zh"
     return "und"
+
+
+# --- text from structured data: entities decoded, markup removed ---------------------------------
+
+# An HTML entity as markup writes it; `markup_left` flags one left in an item's text.
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# A tag of an HTML element (or a comment): "<a href=...>", "</p>", "<br/>". Element names are
+# HTML's own, so prose such as "a <b" or "<Trump>" is not taken for markup.
+_HTML_ELEMENTS = ("a|abbr|article|aside|b|blockquote|br|caption|cite|code|div|em|figcaption|figure|font|"
+                  "h[1-6]|hr|i|iframe|img|li|link|meta|ol|p|picture|pre|q|s|script|section|small|source|span|"
+                  "strong|style|sub|sup|table|tbody|td|th|thead|tr|u|ul|video")
+_TAG = re.compile(rf"<!--.*?-->|</?(?:{_HTML_ELEMENTS})(?:\s[^<>]*)?/?>", re.IGNORECASE | re.DOTALL)
+_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr",
+                         "figcaption", "section", "article", "ul", "ol", "table", "pre"})
+_HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript"})
+
+
+def _markup_text(markup: str, paragraphs: bool) -> str:
+    """The text a browser shows for a fragment of HTML: blocks become line breaks (`paragraphs`)
+    or spaces; scripts and styles are dropped."""
+    from lxml import etree, html as lxml_html
+
+    try:
+        root = lxml_html.fragment_fromstring(markup, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return _TAG.sub(" ", markup)
+    parts: list[str] = []
+    breaker = "\n" if paragraphs else " "
+
+    def walk(element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _HIDDEN_TAGS:
+            return
+        if tag in _BLOCK_TAGS:
+            parts.append(breaker)
+        if element.text and tag:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if tag in _BLOCK_TAGS:
+            parts.append(breaker)
+
+    walk(root)
+    return "".join(parts)
+
+
+def plain_text(value: str | None, *, paragraphs: bool = False) -> str:
+    """Text read from JSON-LD, embedded page state or meta tags, as a reader sees it: entities
+    decoded (also double- and triple-encoded ones, `&amp;#39;`), HTML markup removed. With
+    `paragraphs`, block elements become line breaks (for bodies); otherwise one clean line."""
+    if not value:
+        return ""
+    # Each round decodes one level of escaping; three cover every CMS seen double-escaping.
+    for _ in range(3):
+        if "&" not in value:
+            break
+        decoded = html.unescape(value)
+        if decoded == value:
+            break
+        value = decoded
+    if "<" in value and _TAG.search(value):
+        value = _markup_text(value, paragraphs)
+        if "&" in value:  # text inside the markup may itself be escaped once more
+            value = html.unescape(value)
+    if paragraphs:
+        return "\n".join(line for line in (clean_line(part) for part in value.splitlines()) if line)
+    return clean_line(value)
+
+
+def markup_left(text: str | None) -> str | None:
+    """The first HTML entity or tag left in `text` (None when there is none)."""
+    if not text or ("&" not in text and "<" not in text):
+        return None
+    found = _ENTITY.search(text) or _TAG.search(text)
+    return found.group(0) if found else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 
 from ..parsing.dates import utc_now_iso
-from ..parsing.text import clean_line, normalize_body
+from ..parsing.text import clean_line, markup_left, normalize_body, plain_text
 from .base import StatelessPipeline
 
 
@@ -14,11 +14,19 @@ class NormalizePipeline(StatelessPipeline):
         adapter = ItemAdapter(item)
         for name in ("title", "standfirst", "section"):
             if adapter.get(name) is not None:
-                adapter[name] = clean_line(adapter[name]) or None
-        adapter["body"] = normalize_body(adapter.get("body")) or None
+                adapter[name] = self._text(name, clean_line(adapter[name])) or None
+        adapter["body"] = self._text("body", normalize_body(adapter.get("body"))) or None
         for name in ("authors", "tags"):
             values = [clean_line(v) for v in adapter.get(name) or [] if isinstance(v, str)]
             adapter[name] = list(dict.fromkeys(v for v in values if v))
         if not adapter.get("scraped_at"):
             adapter["scraped_at"] = utc_now_iso()
         return item
+
+    def _text(self, name: str, value: str) -> str:
+        """Entities and markup a parser let through (a page that escaped its text twice, a custom
+        spider's raw JSON) are decoded here, counted under newsbot/text/markup_removed/<field>."""
+        if not markup_left(value):
+            return value
+        self.stats.inc_value(f"newsbot/text/markup_removed/{name}")
+        return normalize_body(plain_text(value, paragraphs=True)) if name == "body" else plain_text(value)

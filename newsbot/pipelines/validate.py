@@ -12,6 +12,7 @@ from jsonschema import Draft7Validator
 from scrapy.exceptions import DropItem
 
 from ..items import ArticleItem, article_schema
+from ..parsing.text import markup_left
 from .base import StatelessPipeline
 
 logger = logging.getLogger(__name__)
@@ -63,9 +64,24 @@ def _fast_validate(instance: dict) -> None:
     _compiled()(instance)
 
 
+# Text fields that must be plain text: an HTML entity or tag left in them is a parser bug.
+PLAIN_TEXT_FIELDS = ("title", "standfirst", "body")
+
+
+def markup_errors(item) -> list[tuple[str, str]]:
+    adapter = ItemAdapter(item)
+    errors = []
+    for name in PLAIN_TEXT_FIELDS:
+        value = adapter.get(name)
+        found = markup_left(value) if isinstance(value, str) else None
+        if found:
+            errors.append((name, f"HTML markup or entity left in the text: {found[:40]!r}"))
+    return errors
+
+
 class ValidatePipeline(StatelessPipeline):
     def process_item(self, item):
-        errors = schema_errors(item)
+        errors = schema_errors(item) or markup_errors(item)
         if not errors:
             return item
         field, message = errors[0]

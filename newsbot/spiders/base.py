@@ -19,6 +19,8 @@ from scrapy.http import Response
 from ..parsing.article import OutletProfile, ParseResult, parse_article
 from ..parsing.feeds import feed_entries, sitemap_entries
 from ..parsing.structured import breadcrumbs
+from ..contracts import BODY_DRIFT_META, BODY_SOURCE_META
+from ..extensions.drift import record_selector_use
 from ..rendering.declarations import render_meta
 
 
@@ -227,6 +229,9 @@ class PoliticsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         result = self.build_article(response)
+        # For `scrapy check`'s @body contract: which path gave the body, and a lost selector.
+        response.meta[BODY_SOURCE_META] = result.body_source
+        response.meta[BODY_DRIFT_META] = result.body_drift
         for fault in getattr(result, "faults", ()):
             self._stat(f"fault/{fault}")
         if result.item is None:
@@ -238,8 +243,20 @@ class PoliticsSpider(scrapy.Spider):
             self._stat("article/off_section")
             return
         self._stat(f"body_source/{result.body_source}")
+        self.count_body_choice(result)
         result.item.spider = self.name
         yield result.item
+
+    def count_body_choice(self, result: ParseResult) -> None:
+        """Stats of how the body was chosen: where the page overruled the order of preference
+        (newsbot/body_choice/<preferred>_lost_to_<chosen>), and for the drift monitor, how many
+        articles the outlet's body selector was asked for and how many it lost."""
+        if result.preferred_source and result.preferred_source != result.body_source:
+            self._stat(f"body_choice/{result.preferred_source}_lost_to_{result.body_source}")
+        body_css = self.overrides.get("body") or self.selectors.get("body")
+        if body_css:
+            record_selector_use(self.crawler.stats, self.outlet or self.name, "body", body_css,
+                                lost=result.body_drift is not None)
 
     def in_section(self, result: ParseResult, response: Response) -> bool:
         """Whether the article belongs to the declared section (section, breadcrumbs, URL path)."""

@@ -43,6 +43,6 @@ class JapanTimesSpider(PoliticsSpider):
             article_contract("https://www.japantimes.co.jp/news/2026/11/25/japan/politics/upper-house-constitution-panel/",
                              "title body published_at authors section"),
             article_contract("https://www.japantimes.co.jp/news/2026/11/25/japan/politics/opposition-joint-candidate-osaka/",
-                             "title body published_at section"),
+                             "title body published_at section", body="structured"),
         ],
     }

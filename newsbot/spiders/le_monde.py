@@ -50,6 +50,6 @@ class LeMondeSpider(PoliticsSpider):
             article_contract("https://www.lemonde.fr/politique/video/2026/11/24/les-images-de-la-seance-de-questions-au-gouvernement_6655010_823448.html",
                              "title standfirst body published_at section image_url"),
             article_contract("https://www.lemonde.fr/politique/article/2026/11/24/reforme-des-retraites-ce-que-contient-le-projet-de-loi_6654990_823448.html",
-                             "title body published_at authors section"),
+                             "title body published_at authors section", body="generic"),
         ],
     }

@@ -59,7 +59,7 @@ class MainichiSpider(PoliticsSpider):
             article_contract("https://mainichi.jp/articles/20261124/k00/00m/010/188000c",
                              "title body published_at authors section"),
             article_contract("https://mainichi.jp/articles/20261123/ddm/005/010/045000c",
-                             "title body published_at section"),
+                             "title body published_at section", body="generic"),
         ],
     }
 

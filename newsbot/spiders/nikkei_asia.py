@@ -62,6 +62,6 @@ class NikkeiAsiaSpider(PoliticsSpider):
             article_contract("https://asia.nikkei.com/Politics/Japan-election/LDP-sets-date-for-leadership-race-as-factions-weigh-candidates",
                              "title standfirst body published_at section"),
             article_contract("https://asia.nikkei.com/Politics/Japan-upper-house-passes-record-defense-budget",
-                             "title body published_at authors"),
+                             "title body published_at authors", body="structured"),
         ],
     }

@@ -41,6 +41,6 @@ class PoliticoSpider(PoliticsSpider):
             article_contract("https://www.politico.com/news/2026/11/27/medicare-drug-price-rule-lobbying-00711122",
                              "title standfirst body published_at updated_at authors section image_url"),
             article_contract("https://www.politico.com/newsletters/playbook/2026/11/28/the-long-weekend-in-washington-00712000",
-                             "title standfirst body published_at authors section image_url"),
+                             "title standfirst body published_at authors section image_url", body="generic"),
         ],
     }

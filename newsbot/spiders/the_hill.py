@@ -21,9 +21,10 @@ class TheHillSpider(PoliticsSpider):
         "title": "h1.page-title",
         "authors": ".submitted-by__author a",
         "section": ".article__category",
-        # Live blogs put their entries (h2 + p) one level down, inside .liveblog-entry.
+        # Live blogs put their entries (time stamp, h2, p) one level down, inside .liveblog-entry;
+        # an entry's time stamp is part of it (readers of a live blog need to know when).
         "body": ".article__text > p, .article__text > h2, .article__text > blockquote, "
-                ".liveblog-entry > h2, .liveblog-entry > p:not(.liveblog-entry__time)",
+                ".liveblog-entry > h2, .liveblog-entry > p",
     }
     body_exclude = (".ad-unit", ".related-articles-inline", ".newsletter-signup", ".article__copyright",
                     ".liveblog-entry__share")
@@ -45,6 +46,6 @@ class TheHillSpider(PoliticsSpider):
             article_contract("https://thehill.com/homenews/campaign/5611877-georgia-runoff-live-updates/",
                              "title standfirst body published_at updated_at authors section"),
             article_contract("https://thehill.com/homenews/campaign/5606620-ohio-redistricting-map-court/",
-                             "title body published_at authors section"),
+                             "title body published_at authors section", body="generic"),
         ],
     }

@@ -3,6 +3,7 @@
 Run with `-s SPIDER_MODULES=tests.spiders` from the repository root."""
 
 from newsbot.spiders.base import PoliticsSpider
+from newsbot.spiders.le_monde import LeMondeSpider
 
 
 class HarbourTimesSpider(PoliticsSpider):
@@ -23,3 +24,13 @@ class ValleyPostSpider(PoliticsSpider):
     article_links = ".teaser__title a::attr(href)"
     article_url_pattern = r"/news/politics/[\w]+(?:-[\w]+){2,}"
     selectors = {"title": "h1.story__headline", "standfirst": "p.story__dek", "body": ".story__body > p"}
+
+
+class DriftedLeMondeSpider(LeMondeSpider):
+    """Le Monde after a redesign its parser has not caught up with: the body container it declares
+    is gone (as if renamed), everything else as recorded. Its articles must still come out whole,
+    and the run must say which selector drifted."""
+
+    name = "le_monde_drifted"
+    outlet = "le_monde"
+    selectors = {**LeMondeSpider.selectors, "body": ".article__body-v1 > p.article__paragraph"}
