@@ -86,9 +86,10 @@ def test_a_video_page_keeps_its_description_as_its_text(extractor):
     head = json_ld({"@type": "VideoObject", "name": "Watch: the council meeting",
                     "description": "Council members debate the transit levy late into the night.",
                     "transcript": transcript, "uploadDate": "2026-11-20T09:00:00Z"})
-    furniture = [f"More videos: the {n} most watched clips of the week from around the region and beyond"
-                 for n in ("first", "second", "third", "fourth")]
-    item = extractor.extract_page(page(head, paragraphs=furniture, og_type="video.other"), URL)
+    furniture = "<ul class='more-videos'>" + "".join(
+        f"<li><a href='/video/{n}'>More videos: the {n} most watched clips of the week from around the region</a></li>"
+        for n in ("first", "second", "third", "fourth")) + "</ul>"
+    item = extractor.extract_page(page(head, body_top=furniture, paragraphs=[], og_type="video.other"), URL)
     assert item["body"] == transcript
 
 

@@ -33,13 +33,20 @@ def test_a_truncated_prefix_loses_to_a_candidate_covering_the_page():
     assert choice.chosen.source == "generic" and choice.reason == "covers_more"
 
 
-def test_a_paywalled_or_video_page_keeps_its_outlet_text_over_the_generic_extractors():
+def test_a_paywalled_or_textless_video_page_keeps_its_outlet_text_over_the_generic_extractors():
     furniture = ARTICLE  # what a generic extractor finds around a paywall: offers, teasers
-    for flags in ({"paywalled": True}, {"video": True}):
-        choice = choose_body([BodyCandidate("selectors", SUMMARY), BodyCandidate("generic", furniture)],
-                             evidence(furniture, **flags))
-        assert choice.chosen.source == "selectors", flags
-        assert not looks_thin([BodyCandidate("selectors", SUMMARY)], evidence(furniture, **flags))
+    choice = choose_body([BodyCandidate("selectors", SUMMARY), BodyCandidate("generic", furniture)],
+                         evidence(furniture, paywalled=True))
+    assert choice.chosen.source == "selectors"
+    assert not looks_thin([BodyCandidate("selectors", SUMMARY)], evidence(furniture, paywalled=True))
+    # A video page whose own text is no more than its description keeps the description...
+    page = SUMMARY + ["Video unavailable"]
+    choice = choose_body([BodyCandidate("structured", SUMMARY), BodyCandidate("generic", furniture)],
+                         evidence(page, video=True))
+    assert choice.chosen.source == "structured"
+    assert not looks_thin([BodyCandidate("structured", SUMMARY)], evidence(page, video=True))
+    # ...but one that carries an article's text is judged as any other page.
+    assert looks_thin([BodyCandidate("structured", SUMMARY)], evidence(ARTICLE, video=True))
 
 
 def test_repeated_text_and_link_lists_are_not_prose():

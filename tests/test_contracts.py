@@ -40,8 +40,8 @@ def replay_copy(tmp_path) -> Path:
 def test_check_passes_offline_on_recordings():
     result = check("nikkei_asia")
     assert result.returncode == 0, result.stderr[-4000:]
-    # 20 with Chromium installed; without it the rendered listing's contract is skipped.
-    assert re.search(r"Ran (20|19) contracts", result.stderr) and "\nOK" in result.stderr
+    # 27 with Chromium installed; without it the rendered listing's contract is skipped.
+    assert re.search(r"Ran (27|26) contracts", result.stderr) and "\nOK" in result.stderr
 
 
 def test_every_outlet_declares_contracts_on_its_recordings():
@@ -100,8 +100,10 @@ def test_check_fails_when_recording_no_longer_yields_promised_fields(replay_copy
     page = replay_copy / "nikkei_asia" / SHUTTLE
     html = page.read_text("utf-8")
     assert 'class="article-header__author"' in html
-    # A redesign renamed the byline block: the page no longer gives the authors the contract promises.
-    page.write_text(html.replace("article-header__author", "byline-v2").replace('"author"', '"contributor"'), "utf-8")
+    # A redesign moved the byline out of the page (and renamed the JSON-LD key): the page no longer
+    # gives the authors the contract promises, to the outlet's selectors or any metadata reader.
+    byline = re.search(r'<div class="article-header__author">.*?</div>', html).group(0)
+    page.write_text(html.replace(byline, '<div class="byline-v2"></div>').replace('"author"', '"contributor"'), "utf-8")
     result = check("nikkei_asia", "--replay", str(replay_copy))
     assert result.returncode == 1
     assert "FAILED (failures=1)" in result.stderr, result.stderr[-4000:]
@@ -112,11 +114,21 @@ def test_check_fails_when_recording_no_longer_yields_promised_fields(replay_copy
 def test_check_fails_on_junk_left_in_body(replay_copy):
     page = replay_copy / "nikkei_asia" / SHUTTLE
     html = page.read_text("utf-8")
-    # A double-escaped entity in the markup ends up as literal "&nbsp;" in the text.
-    page.write_text(html.replace("<p>", "<p>&amp;nbsp;", 1) if "<p>" in html else html, "utf-8")
+    assert "<p>" in html
+    # A tracking script's text printed into the article by a broken template.
+    page.write_text(html.replace("<p>", "<p>window.dataLayer = window.dataLayer || []; ", 1), "utf-8")
     result = check("nikkei_asia", env_replay=str(replay_copy))       # the env variable works too
     assert result.returncode == 1, result.stderr[-4000:]
-    assert "@nojunk" in result.stderr and "html entity in body: '&nbsp;'" in result.stderr
+    assert "@nojunk" in result.stderr and "script or json in body" in result.stderr
+
+
+def test_a_double_escaped_entity_in_the_markup_is_decoded_not_delivered(replay_copy):
+    page = replay_copy / "nikkei_asia" / SHUTTLE
+    html = page.read_text("utf-8")
+    # "&amp;nbsp;" in the markup is a literal "&nbsp;" in the page's text: the item gets a space.
+    page.write_text(html.replace("<p>", "<p>&amp;nbsp;", 1), "utf-8")
+    result = check("nikkei_asia", env_replay=str(replay_copy))
+    assert result.returncode == 0 and "html entity" not in result.stderr, result.stderr[-4000:]
 
 
 def test_check_fails_when_a_promised_url_is_not_recorded(replay_copy):
@@ -137,8 +149,9 @@ def test_contract_requests_carry_the_spiders_own_meta():
     from unittest import TestResult
     from scrapy.contracts.default import ReturnsContract, UrlContract
     from scrapy.utils.test import get_crawler
-    from newsbot.contracts import CoverageContract, NoJunkContract, SchemaContract
-    manager = DeclaredContractsManager([UrlContract, ReturnsContract, SchemaContract, NoJunkContract, CoverageContract])
+    from newsbot.contracts import BodyContract, CoverageContract, NoJunkContract, SchemaContract
+    manager = DeclaredContractsManager([UrlContract, ReturnsContract, SchemaContract, NoJunkContract, CoverageContract,
+                                        BodyContract])
     spider = RenderedSpider.from_crawler(get_crawler(RenderedSpider))
     requests = [r for r in manager.from_spider(spider, TestResult()) if isinstance(r, Request)]
     article = [r for r in requests if "Japan-US-working-groups" in r.url]

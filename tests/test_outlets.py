@@ -168,12 +168,13 @@ GOLDEN: dict[str, dict] = {
                 "title": "Lawmakers weigh ethics rules for stock trading, again", "authors": ["Dev Malhotra"],
                 "published_at": "2026-11-27T21:45:00+00:00", "paragraphs": 3, "body_source": "selectors",
             },
-            # Fallback: a broadcast transcript page without #storytext; the disclaimer stays out.
+            # A broadcast transcript page without #storytext: the transcript is the outlet's own
+            # body path now; the disclaimer stays out.
             "https://www.npr.org/2026/11/27/nx-s1-5212040/state-legislatures-election-certification-laws": {
                 "title": "States rewrite election certification rules before 2028", "authors": ["Hannah Lindqvist"],
                 "published_at": "2026-11-27T22:10:00+00:00", "paragraphs": 4,
                 "body_starts": "MARY LOUISE KELLY, HOST:", "body_ends": "That's NPR's Hannah Lindqvist.",
-                "body_source": "generic",
+                "body_source": "selectors",
             },
         },
     },

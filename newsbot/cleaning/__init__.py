@@ -240,7 +240,9 @@ class TextCleaner:
         kept: list[str] = []
         removed: Counter[str] = Counter()
         seen: set[str] = set()
-        restated: list[str] = []  # prose paragraphs removed as repeating the title or standfirst
+        # Paragraphs removed as repeating the title or standfirst: prose, or the standfirst itself.
+        restated: list[str] = []
+        standfirst_folded = _fold(standfirst) if standfirst else None
         in_list = False       # inside a list opened by a "Related"/paywall heading
         prose_started = False
         matches = [self.match(p) for p in paragraphs]
@@ -274,10 +276,11 @@ class TextCleaner:
                     seen.add(folded)
             else:
                 removed[reason] += 1
-                if reason == "title_repeat" and is_prose(paragraph):
+                if reason == "title_repeat" and (is_prose(paragraph) or folded == standfirst_folded):
                     restated.append(paragraph)
         if not kept and restated:
-            # A video or gallery page whose only text is its description: that text is its body.
+            # A video or gallery page whose only text is its description (the standfirst, or a
+            # sentence restating it): that text is its body.
             kept.append(restated[0])
             removed["title_repeat"] -= 1
         # After the last sentence of the article: short labels are the page's footer, not the article.

@@ -256,14 +256,7 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         if nodes:
             nodes.drop()
             dropped = True
-    # A candidate that only repeats the headline or standfirst (a video's description) is no body:
-    # the cleaner would remove it as a repeat and leave the item empty.
-    head = {clean_line(values.get(name)).casefold() for name in ("title", "standfirst")} - {""}
-
-    def body_text(candidate: BodyCandidate) -> bool:
-        return candidate.words > 0 and clean_line(" ".join(candidate.paragraphs)).casefold() not in head
-
-    candidates = [c for c in _body_candidates(response, profile, structured, embedded_body) if body_text(c)]
+    candidates = _body_candidates(response, profile, structured, embedded_body)
     evidence = _evidence(response, structured, paywalled)
     # The costly path, the generic extractor, only when the cheap ones look thin.
     generic: dict[str, Any] = {}

@@ -7,7 +7,8 @@ description, a video's caption, a summary paragraph left in an old template). He
 is judged by what the page shows:
 
 - size against the other candidates: a candidate several times smaller than another never wins
-  (unless the page is paywalled or a video page, where the short text is all it has to give);
+  (unless the page is paywalled, or a video page with no text of its own, where the short text
+  is all it has to give);
 - coverage of the page's readable paragraph text (the `<p>` text outside navigation and page
   furniture, measured on the same parse): a candidate that misses a large share of it, which
   another covers, is a truncated prefix or a summary;
@@ -96,11 +97,11 @@ class PageEvidence:
     _paragraph_words: int | None = field(default=None, init=False, repr=False)
     _paragraph_bag: Counter | None = field(default=None, init=False, repr=False)
 
-    @property
-    def short_is_whole(self) -> bool:
-        """Pages whose short text is all they have: paywalled and video pages. (A live page's
-        structured data often lists only its entries' headlines: its text is judged as any other.)"""
-        return self.paywalled or self.video
+    def short_is_whole(self, words: int) -> bool:
+        """Whether a text of `words` words is all the page has: a paywalled page, or a video page
+        with no more text of its own. (A live page's structured data often lists only its
+        entries' headlines: its text is judged as any other's.)"""
+        return self.paywalled or (self.video and self.paragraph_words < SEVERAL_TIMES * words)
 
     @property
     def paragraph_words(self) -> int:
@@ -134,9 +135,9 @@ def looks_thin(candidates: list[BodyCandidate], evidence: PageEvidence) -> bool:
     usable = [c for c in candidates if c.is_prose()]
     if not usable:
         return True
-    if evidence.short_is_whole:
-        return False
     largest = max(c.words for c in usable)
+    if evidence.short_is_whole(largest):
+        return False
     if largest < SHORT_WORDS:
         return True
     if not evidence.judges_coverage() or largest >= evidence.paragraph_words:
@@ -161,10 +162,11 @@ def choose_body(candidates: list[BodyCandidate], evidence: PageEvidence) -> Body
     pool = [c for c in nonempty if c.is_prose()] or nonempty
     if not pool:
         return BodyChoice(None, None, "none")
-    if evidence.short_is_whole and any(c.source != "generic" for c in pool):
+    outlet_paths = [c for c in pool if c.source != "generic"]
+    if outlet_paths and evidence.short_is_whole(max(c.words for c in outlet_paths)):
         # The short text of a paywalled or video page is what the outlet shows; the generic
         # extractor's longer one would be the page's furniture.
-        pool = [c for c in pool if c.source != "generic"]
+        pool = outlet_paths
     largest = max(c.words for c in pool)
     pick = next(c for c in pool if c.words * SEVERAL_TIMES >= largest)
     reason = "preferred" if pick is preferred else "larger"

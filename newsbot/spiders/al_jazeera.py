@@ -45,14 +45,22 @@ class AlJazeeraSpider(PoliticsSpider):
     next_page = None
     article_url_pattern = r"^https://www\.aljazeera\.com/news/(?:liveblog/)?\d{4}/\d{1,2}/\d{1,2}/[\w-]+/?$"
 
+    # One body selector per markup generation, all in one list (each matches only its own):
+    # - 2020-: the WordPress story in .wysiwyg--all-content, live-blog cards in .card-live;
+    # - 2016-2020: paragraphs and subheads straight inside div.article-p-wrapper (its "More:" heading
+    #   and list of related links are an h4 and ul there, which the selector leaves out).
     selectors = {
-        "title": "header.article-header h1",
-        "standfirst": "p.article__subhead",
+        "title": "header.article-header h1, h1.post-title",
+        "standfirst": "p.article__subhead, p.article-heading-des",
         "authors": ".article-author-name a.author-link",
         "body": ".wysiwyg--all-content > p, .wysiwyg--all-content > h2, .wysiwyg--all-content > ul > li, "
-                ".card-live__title",
+                ".card-live__title, "
+                ".article-p-wrapper > p, .article-p-wrapper > h2, .article-p-wrapper > h3",
     }
-    body_exclude = (".more-on", ".container--ads", ".card-live__footer", ".screen-reader-text")
+    # Related-story boxes, ads, live-card footers, screen-reader labels; in the 2016-2020 template
+    # the inline "More on" embed.
+    body_exclude = (".more-on", ".container--ads", ".card-live__footer", ".screen-reader-text",
+                    ".inpage-auto-embed")
 
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/al_jazeera/.
     contracts = {
@@ -75,9 +83,12 @@ class AlJazeeraSpider(PoliticsSpider):
             article_contract("https://www.aljazeera.com/news/liveblog/2026/11/25/live-south-korea-votes-on-martial-law-inquiry",
                              "title standfirst body published_at updated_at authors section tags"),
             article_contract("https://www.aljazeera.com/news/2026/11/24/senegal-president-dissolves-national-assembly",
-                             "title body published_at authors section tags"),
+                             "title body published_at authors section tags", body="generic"),
             article_contract("https://www.aljazeera.com/news/2026/11/22/thailands-prime-minister-survives-no-confidence-vote",
                              "title standfirst body published_at authors section tags"),
+            # 2016-2020 template (div.article-p-wrapper).
+            article_contract("https://www.aljazeera.com/news/2019/11/tunisia-parliament-approves-unity-cabinet-191121093015442.html",
+                             "title standfirst body published_at updated_at authors tags image_url"),
         ],
     }
 
@@ -111,8 +122,9 @@ class AlJazeeraSpider(PoliticsSpider):
             yield self.more_stories_request(response.meta.get("newsbot_offset", 0) + len(articles), page + 1)
 
     def is_politics_page(self, response: Response) -> bool:
-        """The page files itself under Politics: a topic link to the tag, or the keyword in JSON-LD."""
-        if response.css('.topics a[href*="/tag/politics"]'):
+        """The page files itself under Politics: a topic link to the tag (the 2016-2020 template's
+        topic list links to the Politics category instead), or the keyword in JSON-LD."""
+        if response.css('.topics a[href*="/tag/politics"], .article-topic-detail-list a[href*="/categories/politics"]'):
             return True
         tags = json_ld_fields(response.selector).get("tags") or []
         return any(t.casefold() == "politics" for t in tags)

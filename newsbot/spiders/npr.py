@@ -20,9 +20,13 @@ class NprSpider(PoliticsSpider):
         "title": ".storytitle h1",
         "authors": ".byline__name a",
         "published_at": ".dateblock time::attr(datetime)",
-        "body": "#storytext > p",
+        # The written story: paragraphs and subheads (h3.edTag) straight inside #storytext. A broadcast
+        # piece shows a one-paragraph summary there and the whole transcript in div.transcript (which
+        # may carry the storytext class too): its paragraphs are the article.
+        "body": "#storytext > p, #storytext > h3, .transcript > p",
     }
-    # Image captions and credits, sponsor messages, the audio player and the transcript notice.
+    # Image captions and credits, inline "related story" boxes (bucketwraps too), sponsor messages,
+    # the audio player and the transcript notice.
     body_exclude = (".bucketwrap", ".ad-wrap", ".sponsor-message", ".audio-module", ".transcript .disclaimer")
 
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/npr/.
@@ -40,6 +44,9 @@ class NprSpider(PoliticsSpider):
             article_contract("https://www.npr.org/2026/11/27/nx-s1-5211890/congress-stock-trading-ban-ethics",
                              "title standfirst body published_at updated_at authors section image_url"),
             article_contract("https://www.npr.org/2026/11/27/nx-s1-5212040/state-legislatures-election-certification-laws",
+                             "title standfirst body published_at updated_at authors section image_url"),
+            # A broadcast piece: a one-paragraph summary in #storytext, the transcript in div.transcript.
+            article_contract("https://www.npr.org/2023/10/19/1207004321/county-clerks-election-certification-deadline",
                              "title standfirst body published_at updated_at authors section image_url"),
         ],
     }

@@ -22,7 +22,16 @@ class ReutersSpider(PoliticsSpider):
         "title": 'h1[data-testid="Heading"]',
         "authors": 'a[data-testid="AuthorNameLink"]',
         "published_at": 'time[data-testid="DateLineText"]::attr(datetime)',
-        "body": '[data-testid="ArticleBody"] [data-testid^="paragraph-"]',
+        # One body selector per markup generation, all in one list (each matches only its own):
+        # - 2024-: [data-testid="paragraph-N"] blocks in [data-testid="ArticleBody"];
+        # - 2021-2023: p[data-testid="paragraph-N"] in div.article-body__content__<hash>;
+        # - 2020-2021: p.Paragraph-paragraph-<hash> in div.ArticleBodyWrapper;
+        # - 2017-2020: paragraphs straight inside div.StandardArticleBody_body (with or without a
+        #   CSS-module hash suffix); its photo, attribution and trust-badge blocks are divs.
+        "body": '[data-testid="ArticleBody"] [data-testid^="paragraph-"], '
+                '[class*="article-body__content__"] > [data-testid^="paragraph-"], '
+                '.ArticleBodyWrapper > p[class*="Paragraph-paragraph"], '
+                '[class*="StandardArticleBody_body"] > p',
     }
 
     # Offline spider contracts (`scrapy check`), on the recordings in tests/fixtures/replay/reuters/.
@@ -38,10 +47,19 @@ class ReutersSpider(PoliticsSpider):
             article_contract("https://www.reuters.com/world/us/senate-passes-stopgap-funding-bill-averting-shutdown-2026-11-28/",
                              "title standfirst body published_at updated_at authors section tags image_url"),
             article_contract("https://www.reuters.com/world/us/supreme-court-to-hear-challenge-to-state-voting-maps-2026-11-27/",
-                             "title standfirst body published_at updated_at authors section tags image_url"),
+                             "title standfirst body published_at updated_at authors section tags image_url",
+                             body="embedded"),
             article_contract("https://www.reuters.com/world/us/house-republicans-unveil-plan-to-cut-foreign-aid-2026-11-28/",
                              "title standfirst body published_at updated_at authors section tags image_url"),
             article_contract("https://www.reuters.com/markets/commodities/oil-prices-edge-higher-on-supply-concerns-2026-11-28/",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            # Earlier markup generations: StandardArticleBody (2017-2020), ArticleBodyWrapper
+            # (2020-2021), article-body__content (2021-2023).
+            article_contract("https://www.reuters.com/article/us-usa-trump-impeachment-idUSKBN1XA1QZ",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.reuters.com/article/us-health-coronavirus-usa-congress-idUSKBN25V2QX",
+                             "title standfirst body published_at updated_at authors section tags image_url"),
+            article_contract("https://www.reuters.com/world/us/house-panel-advances-bill-suspend-debt-limit-2022-11-16/",
                              "title standfirst body published_at updated_at authors section tags image_url"),
         ],
     }
