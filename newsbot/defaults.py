@@ -88,6 +88,9 @@ EXTENSIONS = {
     # Health before summary: both act on engine_stopped, in this order.
     "newsbot.extensions.health.HealthExtension": 900,
     "newsbot.extensions.summary.RunSummaryExtension": 910,
+    # After the summary: both report what health and the summary left (exit code, summary path).
+    "newsbot.extensions.alerts.RunAlertExtension": 920,
+    "newsbot.extensions.metrics.RunMetricsExtension": 930,
     # Last to see spider_opened: what the others made at opening is frozen too (see the module).
     "newsbot.extensions.gcfreeze.FreezeStartupObjects": 990,
 }
@@ -108,6 +111,15 @@ NEWSBOT_SUMMARY_ENABLED = True              # <NEWSBOT_HOME>/runs/<spider>/<star
 NEWSBOT_PROGRESS_INTERVAL = 30              # seconds between progress lines; 0 = none
 NEWSBOT_LOCK_ENABLED = True                 # <NEWSBOT_HOME>/locks/<spider>.lock; a second run exits 5
 NEWSBOT_GC_FREEZE = True                    # startup objects skipped by full GC collections while crawling
+# A run that exits non-zero notifies (newsbot/extensions/alerts.py): a JSON POST to the webhook
+# (also the environment variable; credentials in its URL become basic auth; never logged) and an
+# e-mail through Scrapy's MailSender (MAIL_HOST, MAIL_PORT, MAIL_FROM, MAIL_USER, MAIL_PASS...).
+NEWSBOT_ALERT_WEBHOOK = None
+NEWSBOT_ALERT_MAIL_TO = []                  # addresses (a list, or comma-separated with -s)
+NEWSBOT_ALERT_TIMEOUT = 10.0                # seconds for the webhook to answer
+# Prometheus metrics of every run (newsbot/extensions/metrics.py): a file ending in .prom shared
+# by every spider, or a folder (node_exporter's textfile collector) with one file per spider.
+NEWSBOT_METRICS_FILE = None
 # Cron schedules: a spider's `schedule` attribute, overridden here ({"spider": "cron expr"}).
 NEWSBOT_SCHEDULES = {}
 NEWSBOT_DEFAULT_SCHEDULE = "0 */6 * * *"    # for spiders that declare none
