@@ -19,6 +19,7 @@ import json
 import logging
 import socket
 import urllib.request
+import warnings
 from urllib.error import HTTPError
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -26,7 +27,6 @@ from urllib.parse import urlsplit, urlunsplit
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.mail import MailSender
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
@@ -77,6 +77,18 @@ def post_json(url: str, payload: dict[str, Any], timeout: float) -> int:
         return response.status
 
 
+def mail_sender(crawler: Crawler) -> Any:
+    # scrapy.mail is deprecated since Scrapy 2.19 (its import warns); it is used because it is the
+    # project's mail relay already configured by MAIL_* settings. Imported only when mail is
+    # configured, so runs without e-mail alerts never see the warning.
+    from scrapy.exceptions import ScrapyDeprecationWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScrapyDeprecationWarning)
+        from scrapy.mail import MailSender
+    return MailSender.from_crawler(crawler)
+
+
 def mail_text(alert: dict[str, Any]) -> tuple[str, str]:
     subject = f"[newsbot] {alert['spider']} run failed: exit {alert['exit_code']} ({alert['exit_meaning']})"
     lines = [f"newsbot run of {alert['spider']} ({alert['outlet']}) on {alert['host']} "
@@ -104,7 +116,7 @@ class RunAlertExtension:
         self.webhook = webhook
         self.mail_to = mail_to
         self.timeout = crawler.settings.getfloat("NEWSBOT_ALERT_TIMEOUT", 10.0)
-        self.mailer = MailSender.from_crawler(crawler) if mail_to else None
+        self.mailer = mail_sender(crawler) if mail_to else None
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
