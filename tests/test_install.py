@@ -164,3 +164,10 @@ def test_console_scripts_and_python_api_outside_the_repository(venv, tmp_path):
     (tmp_path / "out.jsonl").write_text('{"outlet": "a"}\n{"outlet": "b"}\n')
     summary = run(venv, "newsbot-summary", str(tmp_path / "out.jsonl"), cwd=tmp_path)
     assert summary.returncode == 0 and "total" in summary.stdout and "2 items" in summary.stdout, summary.stderr
+
+
+def test_check_in_a_project_without_recordings_is_scrapys_live_check(venv, tmp_path):
+    project = make_project(tmp_path / "project")
+    result = run(venv, "scrapy", "check", cwd=project)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "checking the live sites" in result.stderr and "Ran 0 contracts" in result.stderr

@@ -3,7 +3,7 @@
 Contracts come from callback docstrings (Scrapy's way) and from each spider's `contracts`
 declaration (newsbot.contracts). Offline, every request is answered from the replay recordings
 (--replay, else NEWSBOT_REPLAY, else the project's NEWSBOT_RECORDINGS), so `make test` can run it
-without network; with none of them, the check says so and stops.
+without network; a project with none of them is checked live, as by Scrapy's own command.
 `--live` runs the same contracts against the live sites: a canary that tells users an outlet
 changed its markup (schedule it like a crawl). Exit code 0 when every contract held, 1 otherwise.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -21,7 +22,6 @@ from unittest import TextTestRunner
 from scrapy import Spider
 from scrapy.commands.check import Command as ScrapyCheckCommand
 from scrapy.commands.check import TextTestResult
-from scrapy.exceptions import UsageError
 from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object, set_environ
 
@@ -50,15 +50,15 @@ class Command(ScrapyCheckCommand):
                             ("NEWSBOT_HEALTH_ENABLED", False), ("NEWSBOT_DEDUP_ENABLED", False),
                             ("NEWSBOT_SUMMARY_ENABLED", False), ("NEWSBOT_PROGRESS_INTERVAL", 0)):
             self.settings.set(name, value, priority="cmdline")
-        if opts.live:
+        folder = None if opts.live else (opts.replay or os.environ.get("NEWSBOT_REPLAY")
+                                         or self.settings.get("NEWSBOT_REPLAY") or recordings_root(self.settings))
+        if not folder:
+            if not opts.live:   # a project without recordings: the live sites, as Scrapy's own check does
+                print("check: no recordings (--replay, NEWSBOT_REPLAY or NEWSBOT_RECORDINGS): checking the live sites",
+                      file=sys.stderr)
             os.environ.pop("NEWSBOT_REPLAY", None)
             self.settings.set("NEWSBOT_REPLAY", "", priority="cmdline")
             return
-        folder = opts.replay or os.environ.get("NEWSBOT_REPLAY") or self.settings.get("NEWSBOT_REPLAY") \
-            or recordings_root(self.settings)
-        if not folder:
-            raise UsageError("no recordings to check offline: give --replay FOLDER (or set NEWSBOT_REPLAY or "
-                             "NEWSBOT_RECORDINGS), or check the live sites with --live", print_help=False)
         self.settings.set("NEWSBOT_REPLAY", str(folder), priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
