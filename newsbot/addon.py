@@ -46,8 +46,10 @@ def apply_defaults(settings: BaseSettings) -> None:
             # project's, newsbot's included (`-s ITEM_PIPELINES={}` means none).
             continue
         merged = settings.getdict(name)
+        given = {key if isinstance(key, str) else f"{key.__module__}.{key.__qualname__}" for key in merged}
         for key, order in value.items():
-            merged.setdefault(key, order)   # the project's own order (or None) for a key wins
+            if key not in given:    # the project's own order (or None) for a component wins
+                merged[key] = order
         settings.set(name, merged, priority=max(priority, SETTINGS_PRIORITIES["addon"]))
 
 
@@ -66,6 +68,7 @@ class NewsbotAddon:
     """Scrapy add-on: everything newsbot adds to a crawl (cleaning, dedup, health, delivery...)."""
 
     def update_settings(self, settings: BaseSettings) -> None:
+        # Imported here: the fleet's module imports this one (OVER_DEFAULTS) and scrapy-redis.
         from .delivery.addon import delivery_settings
         from .distributed import fleet_settings
 

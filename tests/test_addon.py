@@ -30,6 +30,15 @@ def test_the_project_keeps_its_components_and_its_settings():
     assert settings["FEED_STORAGES"]["file"] == "newsbot.delivery.storages.SpooledFeedStorage"
 
 
+def test_a_component_the_project_gives_as_a_class_is_not_added_twice():
+    from newsbot.pipelines.clean import CleanBodyPipeline
+
+    settings = project(ITEM_PIPELINES={CleanBodyPipeline: 250})
+    NewsbotAddon().update_settings(settings)
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    assert pipelines[CleanBodyPipeline] == 250 and "newsbot.pipelines.clean.CleanBodyPipeline" not in pipelines
+
+
 def test_a_whole_dict_from_the_command_line_is_left_alone():
     settings = project()
     settings.set("ITEM_PIPELINES", {}, priority="cmdline")
