@@ -80,7 +80,7 @@ ITEM_PIPELINES = {
     # After validation: only items that will be written are remembered.
     "newsbot.pipelines.dedup.DedupPipeline": 950,
 }
-# --- runs from cron and CI (README "Running from cron and CI") ----------------------------------
+# --- runs from cron and CI (docs/operations.md "Running from cron and CI") -------------------
 EXTENSIONS = {
     "newsbot.extensions.lock.RunLockExtension": 10,
     "newsbot.extensions.progress.ProgressExtension": 500,
@@ -160,7 +160,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"jsonl": "scrapy.exporters.JsonLinesItemExporter"}
 FEED_EXPORT_FIELDS = None
 
-# --- reliability and security under faults (README: "Faults and hostile input") -------------
+# --- reliability and security under faults (docs/faults-and-configuration.md) ------------------
 # Retries wait: Retry-After when the server sends one (up to NEWSBOT_RETRY_AFTER_MAX seconds,
 # longer means give up), else exponential backoff from NEWSBOT_RETRY_BACKOFF_BASE seconds.
 NEWSBOT_RETRY_BACKOFF_BASE = 1.0
@@ -227,7 +227,7 @@ PLAYWRIGHT_MAX_CONTEXTS = 2
 PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
 
-# --- delivery (newsbot/delivery; README "Delivery") ---------------------------------------------
+# --- delivery (newsbot/delivery; docs/operations.md "Delivery") --------------------------------
 # Every feed batch goes to <NEWSBOT_HOME>/spool first, is delivered and verified, and only then
 # leaves the spool; what could not be delivered is re-sent at the next run's start.
 FEED_STORAGES = {
