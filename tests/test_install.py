@@ -147,6 +147,12 @@ def test_addon_crawls_a_projects_own_spider_through_clean_dedup_and_delivery(ven
     assert second.returncode == 0, second.stderr[-4000:]
     assert (project / "again.jsonl").read_text("utf-8") == ""
     assert "'newsbot/dedup/unchanged': 6" in second.stderr
+    # newsbot's own commands work on the project's state.
+    stats = run(venv, "scrapy", "dedup", "stats", cwd=project, **env)
+    assert stats.returncode == 0, stats.stderr[-3000:]
+    known = json.loads(stats.stdout)
+    assert known["articles"] == 6 and known["per_outlet"] == {"my_site": 6}
+    assert known["location"] == f"sqlite:///{tmp_path / 'home' / 'state.sqlite'}"
 
 
 def test_console_scripts_and_python_api_outside_the_repository(venv, tmp_path):
