@@ -34,7 +34,7 @@ from ..delivery.secrets import redact
 from ..exitcodes import MEANINGS, OK, STAT_REASONS, exit_code_of
 from ..paths import setting_or_env
 from .health import STAT_BROKEN
-from .summary import STAT_SUMMARY_PATH
+from .summary import STAT_SUMMARY_PATH, run_identity
 
 logger = logging.getLogger(__name__)
 MAIL_LOGGER = "scrapy.mail"
@@ -50,10 +50,10 @@ def alert_of(crawler: Crawler) -> dict[str, Any]:
     """The alert's content, from what health, exit codes and the summary left in the stats."""
     stats = crawler.stats
     code = exit_code_of(crawler)
-    spider = getattr(crawler.spider, "name", None) or crawler.spidercls.name
+    spider, outlet = run_identity(crawler)
     return {
         "spider": spider,
-        "outlet": getattr(crawler.spider, "outlet", None) or spider,
+        "outlet": outlet,
         "host": socket.gethostname(),
         "exit_code": code,
         "exit_meaning": MEANINGS.get(code, "unknown"),

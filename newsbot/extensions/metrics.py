@@ -32,7 +32,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from ..exitcodes import exit_code_of
-from .summary import build_summary
+from .summary import build_summary, run_identity
 
 logger = logging.getLogger(__name__)
 
@@ -152,8 +152,7 @@ class RunMetricsExtension:
         return cls(crawler, str(target))
 
     def engine_stopped(self) -> None:
-        spider = getattr(self.crawler.spider, "name", None) or self.crawler.spidercls.name
-        outlet = getattr(self.crawler.spider, "outlet", None) or spider
+        spider, outlet = run_identity(self.crawler)
         stats = self.crawler.stats.get_stats()
         summary = build_summary(stats, spider, outlet, exit_code_of(self.crawler))
         finish = stats.get("finish_time")
