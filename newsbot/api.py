@@ -17,9 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
-from scrapy.http import HtmlResponse
 
 from .extract import Extractor
 
@@ -38,23 +36,9 @@ def _extractor() -> Extractor:
 
 
 def _extract_page(extractor: Extractor, body: bytes | str, url: str | None) -> dict[str, Any]:
-    data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-    url = url or extractor.page_url(data, Path("page.html"))
-    if hasattr(extractor, "extract_page"):
-        return extractor.extract_page(body, url)
-    # TODO(integrator): use Extractor.extract_page (what Extractor.extract does, from bytes).
-    response = HtmlResponse(url=url, body=data, encoding="utf-8" if isinstance(body, str) else None)
-    spider_cls = next((cls for cls in extractor.spiders if cls.handles_url(url)), None)
-    if spider_cls is not None:
-        result, spider_name = spider_cls().build_article(response), spider_cls.name
-    else:
-        from .extract import generic_profile
-        from .parsing.article import parse_article
-        result, spider_name = parse_article(response, generic_profile(url)), "generic"
-    if result.item is None:
-        raise ValueError(result.error or "no article found")
-    result.item.spider = spider_name
-    return ItemAdapter(extractor.pipelines.process(result.item)).asdict()
+    if not url:     # the URL the page gives itself (canonical link, og:url)
+        url = extractor.page_url(body.encode("utf-8") if isinstance(body, str) else bytes(body), Path("page.html"))
+    return extractor.extract_page(body, url)
 
 
 def extract(html: bytes | str, url: str | None = None) -> dict[str, Any]:
