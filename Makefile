@@ -34,7 +34,7 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
-	$(BIN)/scrapy check
+	$(BIN)/scrapy check --replay $(REPLAY)
 
 clean:
 	rm -rf $(VENV) $(DATA) .newsbot .pytest_cache

@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured, UsageError
 from scrapy.settings import BaseSettings
 
-from .addons import OVER_DEFAULTS
+from .addon import OVER_DEFAULTS
 from .leases import FleetLeases
 from .paths import setting_or_env
 
@@ -41,32 +41,31 @@ def is_distributed(settings: BaseSettings) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
-class DistributedAddon:
-    """Switches the scheduler and dupefilter to scrapy-redis's when NEWSBOT_DISTRIBUTED is on."""
-
-    def update_settings(self, settings: BaseSettings) -> None:
-        if not is_distributed(settings):
-            return
-        settings.set("NEWSBOT_DISTRIBUTED", True, priority=OVER_DEFAULTS)
-        settings.set("REDIS_URL", redis_url(settings), priority=OVER_DEFAULTS)
-        # scrapy-redis's scheduler and queue, with leases on what a worker takes.
-        settings.set("SCHEDULER", "newsbot.leases.LeasingScheduler", priority=OVER_DEFAULTS)
-        settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=OVER_DEFAULTS)
-        settings.set("SCHEDULER_QUEUE_CLASS", "newsbot.leases.LeaseQueue", priority=OVER_DEFAULTS)
-        settings.set("SCHEDULER_QUEUE_KEY", QUEUE_KEY, priority=OVER_DEFAULTS)
-        settings.set("SCHEDULER_DUPEFILTER_KEY", SEEN_KEY, priority=OVER_DEFAULTS)
-        # The queue and seen set belong to the fleet run, not to one worker: keep them on close.
-        settings.set("SCHEDULER_PERSIST", True, priority=OVER_DEFAULTS)
-        settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 1, priority=OVER_DEFAULTS)
-        # Many workers of one spider may share a machine: the fleet's queue, not a lock, divides the work.
-        settings.set("NEWSBOT_LOCK_ENABLED", False, priority=OVER_DEFAULTS)
-        # FleetLeases before Scrapy's FeedExporter (0): its item_scraped handler must see the batch
-        # an item is about to be written into, before a rollover replaces it.
-        settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0,
-                                  "newsbot.leases.FleetLeases": -10}
-        # Closest to the engine: links the items that really leave the callbacks to their lease.
-        settings["SPIDER_MIDDLEWARES"] = {**settings.getdict("SPIDER_MIDDLEWARES"),
-                                          "newsbot.leases.LeaseItemMiddleware": 10}
+def fleet_settings(settings: BaseSettings) -> None:
+    """Switches the scheduler and dupefilter to scrapy-redis's when NEWSBOT_DISTRIBUTED is on
+    (a step of newsbot.NewsbotAddon)."""
+    if not is_distributed(settings):
+        return
+    settings.set("NEWSBOT_DISTRIBUTED", True, priority=OVER_DEFAULTS)
+    settings.set("REDIS_URL", redis_url(settings), priority=OVER_DEFAULTS)
+    # scrapy-redis's scheduler and queue, with leases on what a worker takes.
+    settings.set("SCHEDULER", "newsbot.leases.LeasingScheduler", priority=OVER_DEFAULTS)
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=OVER_DEFAULTS)
+    settings.set("SCHEDULER_QUEUE_CLASS", "newsbot.leases.LeaseQueue", priority=OVER_DEFAULTS)
+    settings.set("SCHEDULER_QUEUE_KEY", QUEUE_KEY, priority=OVER_DEFAULTS)
+    settings.set("SCHEDULER_DUPEFILTER_KEY", SEEN_KEY, priority=OVER_DEFAULTS)
+    # The queue and seen set belong to the fleet run, not to one worker: keep them on close.
+    settings.set("SCHEDULER_PERSIST", True, priority=OVER_DEFAULTS)
+    settings.set("SCHEDULER_IDLE_BEFORE_CLOSE", 1, priority=OVER_DEFAULTS)
+    # Many workers of one spider may share a machine: the fleet's queue, not a lock, divides the work.
+    settings.set("NEWSBOT_LOCK_ENABLED", False, priority=OVER_DEFAULTS)
+    # FleetLeases before Scrapy's FeedExporter (0): its item_scraped handler must see the batch
+    # an item is about to be written into, before a rollover replaces it.
+    settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0,
+                              "newsbot.leases.FleetLeases": -10}
+    # Closest to the engine: links the items that really leave the callbacks to their lease.
+    settings["SPIDER_MIDDLEWARES"] = {**settings.getdict("SPIDER_MIDDLEWARES"),
+                                      "newsbot.leases.LeaseItemMiddleware": 10}
 
 
 class FleetIdleExtension:

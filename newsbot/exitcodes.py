@@ -20,6 +20,9 @@ UNDELIVERED = 4         # a feed batch could not be delivered; it stays in the s
 LOCKED = 5              # another run of the same spider holds the lock
 CONFIG = 6              # a required component is missing or misconfigured (browser, storage)
 
+MEANINGS = {OK: "ok", SCRAPY_ERROR: "error", USAGE: "usage", UNHEALTHY: "unhealthy",
+            UNDELIVERED: "undelivered", LOCKED: "locked", CONFIG: "config"}
+
 STAT_CODE = "newsbot/exit/code"
 STAT_REASONS = "newsbot/exit/reasons"
 

@@ -18,3 +18,15 @@ def setting_or_env(settings: BaseSettings | None, name: str, default: str | None
     """A NEWSBOT_* value from settings (-s, custom_settings) first, then the environment."""
     value = settings.get(name) if settings is not None else None
     return value or os.environ.get(name) or default
+
+
+def recordings_root(settings: BaseSettings) -> Path | None:
+    """The project's replay recordings (NEWSBOT_RECORDINGS; a relative path is taken from the folder
+    of the project's scrapy.cfg): what `scrapy check` replays and `scrapy record` refreshes."""
+    from scrapy.utils.conf import closest_scrapy_cfg
+
+    value = settings.get("NEWSBOT_RECORDINGS")
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else Path(closest_scrapy_cfg() or os.getcwd()).resolve().parent / path

@@ -1,4 +1,5 @@
-"""`python -m newsbot.summary FILE.jsonl...`: items written per file, per outlet, and any broken line."""
+"""`newsbot-summary FILE.jsonl...` (or `python -m newsbot.summary`): items written per file, per
+outlet, and any broken line."""
 
 from __future__ import annotations
 
@@ -29,5 +30,10 @@ def summarize(paths: list[str]) -> int:
     return 1 if broken else 0
 
 
+def main(argv: list[str] | None = None) -> int:
+    """The `newsbot-summary` console script."""
+    return summarize(sys.argv[1:] if argv is None else argv)
+
+
 if __name__ == "__main__":
-    sys.exit(summarize(sys.argv[1:]))
+    sys.exit(main())

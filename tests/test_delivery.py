@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from scrapy.settings import Settings
 
-from newsbot.delivery.addon import DeliveryAddon
+from newsbot.delivery.addon import delivery_settings
 from newsbot.delivery.extension import resend_pending
 from newsbot.delivery.secrets import Secret, redact
 from newsbot.delivery.spool import BatchMeta, Spool
@@ -80,13 +80,13 @@ def test_feed_batch_count_without_batch_id_is_a_clear_error():
     s = settings()
     s.set("FEEDS", {"out.jsonl": {"format": "jsonl", "batch_item_count": 5}}, priority="cmdline")
     with pytest.raises(Exception, match="no %\\(batch_id\\)d"):
-        DeliveryAddon().update_settings(s)
+        delivery_settings(s)
 
 
 def test_secrets_never_printed():
     s = settings()
     s.set("AWS_SECRET_ACCESS_KEY", "hunter2-very-secret", priority="cmdline")
-    DeliveryAddon().update_settings(s)
+    delivery_settings(s)
     assert s.get("AWS_SECRET_ACCESS_KEY") == "hunter2-very-secret"  # boto3 still gets the value
     assert "hunter2" not in pprint.pformat(dict(s.copy_to_dict()))
     assert redact("key hunter2-very-secret in text", ["hunter2-very-secret"]) == "key <redacted> in text"

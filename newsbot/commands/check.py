@@ -2,7 +2,8 @@
 
 Contracts come from callback docstrings (Scrapy's way) and from each spider's `contracts`
 declaration (newsbot.contracts). Offline, every request is answered from the replay recordings
-(NEWSBOT_REPLAY, default tests/fixtures/replay), so `make test` can run it without network.
+(--replay, else NEWSBOT_REPLAY, else the project's NEWSBOT_RECORDINGS), so `make test` can run it
+without network; a project with none of them is checked live, as by Scrapy's own command.
 `--live` runs the same contracts against the live sites: a canary that tells users an outlet
 changed its markup (schedule it like a crawl). Exit code 0 when every contract held, 1 otherwise.
 """
@@ -11,22 +12,21 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from unittest import TextTestRunner
 
 from scrapy import Spider
 from scrapy.commands.check import Command as ScrapyCheckCommand
 from scrapy.commands.check import TextTestResult
-from scrapy.utils.conf import build_component_list, closest_scrapy_cfg
+from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object, set_environ
 
 from ..contracts import CHECK_PIPELINES, DeclaredContractsManager
-
-DEFAULT_REPLAY = "tests/fixtures/replay"
+from ..paths import recordings_root
 
 
 class Command(ScrapyCheckCommand):
@@ -36,7 +36,7 @@ class Command(ScrapyCheckCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--live", action="store_true", help="check against the live sites (canary)")
-        parser.add_argument("--replay", default=None, help=f"recordings folder (default {DEFAULT_REPLAY})")
+        parser.add_argument("--replay", default=None, help="recordings folder (default: NEWSBOT_REPLAY, else the NEWSBOT_RECORDINGS setting)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
@@ -50,15 +50,16 @@ class Command(ScrapyCheckCommand):
                             ("NEWSBOT_HEALTH_ENABLED", False), ("NEWSBOT_DEDUP_ENABLED", False),
                             ("NEWSBOT_SUMMARY_ENABLED", False), ("NEWSBOT_PROGRESS_INTERVAL", 0)):
             self.settings.set(name, value, priority="cmdline")
-        if opts.live:
+        folder = None if opts.live else (opts.replay or os.environ.get("NEWSBOT_REPLAY")
+                                         or self.settings.get("NEWSBOT_REPLAY") or recordings_root(self.settings))
+        if not folder:
+            if not opts.live:   # a project without recordings: the live sites, as Scrapy's own check does
+                print("check: no recordings (--replay, NEWSBOT_REPLAY or NEWSBOT_RECORDINGS): checking the live sites",
+                      file=sys.stderr)
             os.environ.pop("NEWSBOT_REPLAY", None)
             self.settings.set("NEWSBOT_REPLAY", "", priority="cmdline")
             return
-        folder = opts.replay or os.environ.get("NEWSBOT_REPLAY") or self.settings.get("NEWSBOT_REPLAY")
-        if not folder:
-            project = Path(closest_scrapy_cfg() or os.getcwd()).resolve().parent
-            folder = str(project / DEFAULT_REPLAY)
-        self.settings.set("NEWSBOT_REPLAY", folder, priority="cmdline")
+        self.settings.set("NEWSBOT_REPLAY", str(folder), priority="cmdline")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         # Scrapy's check command, with newsbot's contracts manager (declared contracts).

@@ -8,7 +8,7 @@ import logging
 
 from scrapy.commands import ScrapyCommand
 
-from ..delivery.addon import DeliveryAddon
+from ..delivery.addon import hide_secrets
 from ..delivery.extension import resend_pending
 from ..delivery.spool import Spool
 from ..delivery.targets import Deliverer
@@ -35,7 +35,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         assert self.settings is not None
         settings = self.settings.copy()
-        DeliveryAddon._hide_secrets(settings)
+        hide_secrets(settings)
         spool = Spool.from_settings(settings)
         outcomes = resend_pending(spool, Deliverer(spool, settings), opts.spider, fleet_batch_judge(settings))
         failed = 0

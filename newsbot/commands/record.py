@@ -2,7 +2,7 @@
 
 Crawls live (like `scrapy crawl`, with `-a max_pages=N` to keep it short) and also fetches every
 URL the spider's contracts promise, recording each response into <--output>/<outlet>/
-(default tests/fixtures/replay). Then `scrapy check SPIDER` tells whether the spider still keeps
+(default: the project's NEWSBOT_RECORDINGS setting). Then `scrapy check SPIDER` tells whether the spider still keeps
 its contracts on the fresh pages. Needs network; exit 0 when something was recorded.
 """
 
@@ -17,10 +17,11 @@ from typing import Any
 from scrapy import Request, Spider
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
-from scrapy.utils.conf import arglist_to_dict, closest_scrapy_cfg
+from scrapy.utils.conf import arglist_to_dict
 
 from ..contracts import contract_request_meta, contract_urls
 from ..exitcodes import UNHEALTHY, exit_code_of
+from ..paths import recordings_root
 
 
 class Command(ScrapyCommand):
@@ -36,7 +37,7 @@ class Command(ScrapyCommand):
         super().add_options(parser)
         parser.add_argument("-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",
                             help="spider argument (may be repeated)")
-        parser.add_argument("--output", default=None, help="recordings root (default tests/fixtures/replay)")
+        parser.add_argument("--output", default=None, help="recordings root (default: the NEWSBOT_RECORDINGS setting)")
 
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
@@ -57,8 +58,9 @@ class Command(ScrapyCommand):
             raise UsageError("give exactly one spider name")
         assert self.crawler_process and self.settings is not None
         spidercls = self.crawler_process.spider_loader.load(args[0])
-        project = Path(closest_scrapy_cfg() or os.getcwd()).resolve().parent
-        root = Path(opts.output) if opts.output else project / "tests" / "fixtures" / "replay"
+        root = Path(opts.output) if opts.output else recordings_root(self.settings)
+        if root is None:
+            raise UsageError("where to record? give --output FOLDER or set NEWSBOT_RECORDINGS", print_help=False)
         outlet = getattr(spidercls, "outlet", None) or spidercls.name
         self.settings.set("NEWSBOT_RECORD_DIR", str(root / outlet), priority="cmdline")
         crawl_start = spidercls.start

@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
 from scrapy.spiderloader import get_spider_loader
 
-from ..distributed import DistributedAddon, redis_url, seed
+from ..distributed import fleet_settings, redis_url, seed
 
 
 class Command(BaseRunSpiderCommand):
@@ -28,7 +28,7 @@ class Command(BaseRunSpiderCommand):
         assert self.settings is not None
         redis_url(self.settings)  # a clear error before anything else when Redis is not configured
         self.settings.set("NEWSBOT_DISTRIBUTED", True, priority="cmdline")
-        DistributedAddon().update_settings(self.settings)
+        fleet_settings(self.settings)
         spidercls = get_spider_loader(self.settings).load(args[0])
         count = asyncio.run(seed(Crawler(spidercls, self.settings), **opts.spargs))
         print(f"seeded {count} start request(s) for {args[0]}")

@@ -8,7 +8,9 @@ from collections.abc import Iterable
 from scrapy.settings import BaseSettings
 
 # Settings (and environment variables of the same name) whose values are secrets.
-SECRET_SETTINGS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# Also the alerts' webhook (its URL often carries a token) and Scrapy's SMTP password.
+SECRET_SETTINGS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "NEWSBOT_ALERT_WEBHOOK",
+                   "MAIL_PASS")
 REDACTED = "<redacted>"
 
 

@@ -56,6 +56,12 @@ def drop_reason(exception: BaseException) -> str:
     return type(exception).__name__
 
 
+def run_identity(crawler: Crawler) -> tuple[str, str]:
+    """The run's spider name and outlet (the outlet defaults to the spider's name)."""
+    name = getattr(crawler.spider, "name", None) or crawler.spidercls.name
+    return name, getattr(crawler.spider, "outlet", None) or name
+
+
 def build_summary(stats: dict[str, Any], spider_name: str, outlet: str, exit_code: int) -> dict[str, Any]:
     items = int(stats.get("item_scraped_count", 0))
     written = items or 1
@@ -132,9 +138,7 @@ class RunSummaryExtension:
         self.crawler.stats.inc_value(f"{STAT_DROPPED}{drop_reason(exception)}")
 
     def engine_stopped(self) -> None:
-        spider = self.crawler.spider
-        name = getattr(spider, "name", None) or self.crawler.spidercls.name
-        outlet = getattr(spider, "outlet", None) or name
+        name, outlet = run_identity(self.crawler)
         stats = self.crawler.stats.get_stats()
         summary = build_summary(stats, name, outlet, exit_code_of(self.crawler))
         start = stats.get("start_time") or dt.datetime.now(dt.timezone.utc)
