@@ -103,10 +103,11 @@ def test_without_structured_data_the_byline_gives_date_and_authors(extractor):
 
 def test_markup_a_parser_let_through_is_decoded_and_what_is_left_is_rejected():
     stats = OfflineStats()
-    item = ArticleItem(url=URL, outlet="millbrook_ledger", title="Trump&#39;s levy", body="One &amp;amp; two\n\nThree",
-                       spider="test", language="en")
+    item = ArticleItem(url=URL, outlet="millbrook_ledger", title="Trump&#39;s <i>levy</i>",
+                       body="One &amp;amp; two\n\nThe <br> tag turns 30", spider="test", language="en")
     NormalizePipeline(None, stats).process_item(item)
-    assert item.title == "Trump's levy" and item.body == "One & two\n\nThree"
+    # Entities decoded everywhere, markup removed from one-line fields; a body quoting a tag keeps it.
+    assert item.title == "Trump's levy" and item.body == "One & two\n\nThe <br> tag turns 30"
     assert stats.get_value("newsbot/text/markup_removed/title") == 1
     FinalizePipeline(None, stats).process_item(item)
     ValidatePipeline(None, stats).process_item(item)  # valid as it is

@@ -65,4 +65,4 @@ def test_page_paragraphs_replace_an_undivided_block(monkeypatch):
 def test_page_paragraphs_skip_navigation_inside_the_article():
     html = _page("<article><nav><p>Home / Politics</p></nav>" + "".join(f"<p>{s}</p>" for s in SENTENCES)
                  + "<aside><p>Most read: something else entirely</p></aside></article>")
-    assert generic._page_paragraphs(generic._parse(html)) == SENTENCES
+    assert generic.page_paragraphs(generic._parse(html)) == SENTENCES

@@ -7,6 +7,7 @@ import json
 import os
 
 import pytest
+from lxml import html as lxml_html
 
 from benchmarks.extraction import load_corpus, score_real
 from newsbot.extract import Extractor
@@ -23,6 +24,10 @@ def corpus(name: str) -> list[dict]:
     if not folder.is_dir():
         pytest.skip(f"{folder} not found (the shared benchmark corpora sit beside the repository)")
     return load_corpus(folder)[1]
+
+
+def visible_text(html) -> str:
+    return lxml_html.fromstring(html).text_content()
 
 
 def recorded_articles() -> list[tuple[str, bytes]]:
@@ -65,6 +70,7 @@ def test_no_entity_or_tag_left_in_any_item_of_any_corpus_or_recording(extractor)
         item = extract_body(extractor, html, url)
         for name in ("title", "standfirst", "body"):
             found = markup_left(item.get(name))
-            if found:
+            # A tag the page itself shows as text (an article about HTML) is the article's text.
+            if found and not (name == "body" and found.startswith("<") and found in visible_text(html)):
                 leaks.append((url, name, found))
     assert len(pages) > 800 and not leaks, leaks[:10]

@@ -234,7 +234,11 @@ class TextCleaner:
               ) -> tuple[list[str], Counter[str]]:
         """The paragraphs that are article text, and how many each rule removed."""
         labels = {_fold(x) for x in (section, *tags) if x}
-        repeats = {_fold(x) for x in (title, standfirst, _SITE_SUFFIX.sub("", title or "")) if x}
+        repeats = {_fold(x) for x in (title, _SITE_SUFFIX.sub("", title or "")) if x}
+        # The standfirst repeated as a paragraph: a dek printed above the text is removed, but a
+        # sentence of prose is the article's lede (pages often copy their first paragraph into
+        # the description), and the body keeps it.
+        standfirst_folded = _fold(standfirst) if standfirst else None
         title_words = set(_WORD.findall(_SITE_SUFFIX.sub("", title or "").casefold()))
         author_names = [_fold(a) for a in authors if a and len(a) > 2]
         kept: list[str] = []
@@ -242,7 +246,6 @@ class TextCleaner:
         seen: set[str] = set()
         # Paragraphs removed as repeating the title or standfirst: prose, or the standfirst itself.
         restated: list[str] = []
-        standfirst_folded = _fold(standfirst) if standfirst else None
         in_list = False       # inside a list opened by a "Related"/paywall heading
         prose_started = False
         matches = [self.match(p) for p in paragraphs]
@@ -257,7 +260,8 @@ class TextCleaner:
                 in_list = (rule.opens_list and folded not in item_labels) or (in_list and not is_prose(paragraph))
             elif folded in seen:
                 reason = "repeated"
-            elif folded in repeats or (not prose_started and _restates(folded, title_words)):
+            elif folded in repeats or (folded == standfirst_folded and not is_prose(paragraph)) or \
+                    (not prose_started and _restates(folded, title_words)):
                 reason = "title_repeat"
             elif in_list and len(paragraph) <= _LIST_LINE_MAX and not is_prose(paragraph):
                 reason = "list_block"

@@ -201,14 +201,7 @@ def plain_text(value: str | None, *, paragraphs: bool = False) -> str:
     `paragraphs`, block elements become line breaks (for bodies); otherwise one clean line."""
     if not value:
         return ""
-    # Each round decodes one level of escaping; three cover every CMS seen double-escaping.
-    for _ in range(3):
-        if "&" not in value:
-            break
-        decoded = html.unescape(value)
-        if decoded == value:
-            break
-        value = decoded
+    value = decode_entities(value)
     if "<" in value and _TAG.search(value):
         value = _markup_text(value, paragraphs)
         if "&" in value:  # text inside the markup may itself be escaped once more
@@ -218,9 +211,21 @@ def plain_text(value: str | None, *, paragraphs: bool = False) -> str:
     return clean_line(value)
 
 
-def markup_left(text: str | None) -> str | None:
-    """The first HTML entity or tag left in `text` (None when there is none)."""
+def markup_left(text: str | None, tags: bool = True) -> str | None:
+    """The first HTML entity (or, with `tags`, tag) left in `text`; None when there is none."""
     if not text or ("&" not in text and "<" not in text):
         return None
-    found = _ENTITY.search(text) or _TAG.search(text)
+    found = _ENTITY.search(text) or (_TAG.search(text) if tags else None)
     return found.group(0) if found else None
+
+
+def decode_entities(text: str) -> str:
+    """`text` with entities decoded, as often as they were encoded (three levels at most)."""
+    for _ in range(3):
+        if "&" not in text:
+            break
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 
 from ..parsing.dates import utc_now_iso
-from ..parsing.text import clean_line, markup_left, normalize_body, plain_text
+from ..parsing.text import clean_line, decode_entities, markup_left, normalize_body, plain_text
 from .base import StatelessPipeline
 
 
@@ -24,9 +24,12 @@ class NormalizePipeline(StatelessPipeline):
         return item
 
     def _text(self, name: str, value: str) -> str:
-        """Entities and markup a parser let through (a page that escaped its text twice, a custom
-        spider's raw JSON) are decoded here, counted under newsbot/text/markup_removed/<field>."""
-        if not markup_left(value):
+        """Entities a parser let through (a page that escaped its text twice, a custom spider's raw
+        JSON) are decoded here, and markup in a one-line field removed, counted under
+        newsbot/text/markup_removed/<field>. A body's text is the page's as readers see it: an
+        article about HTML shows "<br>", which stays."""
+        body = name == "body"
+        if not markup_left(value, tags=not body):
             return value
         self.stats.inc_value(f"newsbot/text/markup_removed/{name}")
-        return normalize_body(plain_text(value, paragraphs=True)) if name == "body" else plain_text(value)
+        return normalize_body(decode_entities(value)) if body else plain_text(value)
