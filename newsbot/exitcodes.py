@@ -52,8 +52,8 @@ class UsageRefused(StartRefused):
 
 
 def refuse(code: int, reason: str) -> int:
-    """Log why a run did not start, as `fail_run` words it, and return the exit code."""
-    logger.error("run failed (exit %d): %s", code, reason)
+    """Log why a run did not start, as `fail_run` words it (on one line), and return the exit code."""
+    logger.error("run failed (exit %d): %s", code, " ".join(str(reason).split()))
     return code
 
 

@@ -65,6 +65,8 @@ ITEM_PIPELINES = {
 # --- runs from cron and CI (README "Running from cron and CI") ----------------------------------
 EXTENSIONS = {
     "newsbot.extensions.lock.RunLockExtension": 10,
+    # After the lock (a locked-out run must not touch the state), before the engine opens anything.
+    "newsbot.extensions.statecheck.StateCheck": 20,
     "newsbot.extensions.progress.ProgressExtension": 500,
     # Health before summary: both act on engine_stopped, in this order.
     "newsbot.extensions.health.HealthExtension": 900,

@@ -100,6 +100,9 @@ class StateStore:
     def flush(self) -> None: pass
     def close(self) -> None: pass
 
+    def verify(self) -> None:
+        """Raise when the store is damaged or cannot be written (checked once, when a crawl starts)."""
+
     def use_signer(self, signer) -> None:
         """The signer whose band layout near_candidates() receives (a store may index bands itself)."""
 

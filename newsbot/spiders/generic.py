@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from ..exitcodes import CONFIG, fail_run
+from ..config import ConfigError
 from ..parsing.feeds import sitemap_entries
 from .base import PoliticsSpider
 
@@ -57,11 +57,15 @@ class GenericSpider(PoliticsSpider):
 
         return replace(profile, outlet=self.outlet_id, section=None)
 
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> GenericSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Checked as the crawler is built: a run without a site stops before any feed file opens.
+        if not spider.url or urlsplit(spider.url).scheme not in ("http", "https") or not spider.host:
+            raise ConfigError(f"generic spider needs -a url=<section URL> (http or https), got {spider.url!r}")
+        return spider
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if not self.url or urlsplit(self.url).scheme not in ("http", "https") or not self.host:
-            self.logger.error("generic spider needs -a url=<section URL> (http or https), got %r", self.url)
-            fail_run(self.crawler, CONFIG, "generic spider needs -a url=<section URL>")
-            return
         yield scrapy.Request(self.url, callback=self.parse_section, meta={"newsbot_page": 1}, dont_filter=True)
         root = f"{urlsplit(self.url).scheme}://{urlsplit(self.url).netloc}"
         yield scrapy.Request(f"{root}/robots.txt", callback=self.parse_robots, dont_filter=True)

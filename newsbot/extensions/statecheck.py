@@ -1,0 +1,70 @@
+"""The NEWSBOT_STATE store is opened and checked once, while the crawler is built: before the
+engine opens the spider (and its feed files), before any request.
+
+A store that cannot be opened, read or written stops the run with one line saying what to do and
+exit 6, instead of a traceback per request and a run that "succeeds" without remembering anything.
+A state that does not exist yet is created, with one warning: every article found is new to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+
+from ..config import ConfigError
+from ..dedup.crawler import crawler_state
+from ..dedup.store import state_url
+from ..distributed import is_distributed
+
+logger = logging.getLogger(__name__)
+
+
+def uses_state(settings) -> bool:
+    return any(settings.getbool(name) for name in ("NEWSBOT_DEDUP_ENABLED", "NEWSBOT_BOILERPLATE_ENABLED")) \
+        or is_distributed(settings)
+
+
+def sqlite_path(url: str) -> Path | None:
+    return Path(url.split("://", 1)[1].removeprefix("/")) if url.startswith("sqlite://") else None
+
+
+def what_to_do(url: str, exc: BaseException) -> str:
+    """One line: which store, what is wrong with it, what the operator does next."""
+    where = url.split("@")[-1] if "@" in url else url    # never a Redis password in a log line
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, (PermissionError, sqlite3.OperationalError)) and (
+            isinstance(exc, PermissionError) or "readonly" in str(exc) or "unable to open" in str(exc)):
+        return f"state {where} cannot be written ({detail}): make its folder and file writable, or set " \
+               f"NEWSBOT_STATE to a writable place"
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"state {where} is damaged ({detail}): move it aside and run again to start a new state " \
+               f"(every article is then new once), or restore a backup; `scrapy dedup stats` tells " \
+               f"whether a state file can be read"
+    if type(exc).__module__.startswith("redis"):
+        return f"state {where} is unreachable ({detail}): start Redis or fix NEWSBOT_STATE"
+    return f"state {where} cannot be opened ({detail})"
+
+
+class StateCheck:
+    def __init__(self, crawler: Crawler):
+        url = state_url(crawler.settings)
+        path = sqlite_path(url)
+        new = path is not None and (not path.exists() or path.stat().st_size == 0)
+        try:
+            store = crawler_state(crawler)    # the crawler's one store: dedup and boilerplate share it
+            store.verify()
+        except Exception as exc:
+            raise ConfigError(what_to_do(url, exc)) from exc
+        if new:
+            logger.warning("state %s is new: every article this run finds is treated as new (and delivered)",
+                           store.location)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StateCheck:
+        if not uses_state(crawler.settings) or crawler.settings.getbool("NEWSBOT_CHECKING"):
+            raise NotConfigured
+        return cls(crawler)
