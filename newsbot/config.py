@@ -18,6 +18,7 @@ from .exitcodes import CONFIG, StartRefused
 
 STATE_SCHEMES = ("sqlite:///", "redis://", "rediss://", "unix://")
 REDIS_SCHEMES = STATE_SCHEMES[1:]
+ENV_BOOLEANS = ("1", "true", "yes", "on", "0", "false", "no", "off")   # true ones first
 
 
 class ConfigError(StartRefused):
@@ -71,11 +72,16 @@ class Setting:
 
     def problem(self, settings: BaseSettings) -> str | None:
         """None when the crawler's value is valid, else one line naming it and what is allowed."""
-        raw = settings.get(self.name)
-        if raw in (None, "") and self.env == "use":
-            raw = os.environ.get(self.name) or raw
+        raw, from_env = settings.get(self.name), False
+        if raw in (None, "") and self.env == "use" and os.environ.get(self.name):
+            raw, from_env = os.environ[self.name], True
         if raw is None:
             return None
+        if from_env and self.kind == "bool":
+            # As newsbot.distributed.is_distributed reads the environment: yes/no, on/off too.
+            if raw.strip().lower() not in ENV_BOOLEANS:
+                return _line(self.name, raw, "one of " + ", ".join(ENV_BOOLEANS))
+            raw = raw.strip().lower() in ENV_BOOLEANS[:4]
         try:
             value = _convert(self.kind, self.name, raw)
         except (TypeError, ValueError):
