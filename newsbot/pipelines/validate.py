@@ -63,6 +63,10 @@ def _fast_validate(instance: dict) -> None:
     _compiled()(instance)
 
 
+class InvalidItem(DropItem):
+    """An item the schema refuses: dropped, and not an article found as far as health goes."""
+
+
 class ValidatePipeline(StatelessPipeline):
     def process_item(self, item):
         errors = schema_errors(item)
@@ -71,4 +75,4 @@ class ValidatePipeline(StatelessPipeline):
         field, message = errors[0]
         for name, _ in errors:
             self.stats.inc_value(f"newsbot/invalid/{name}")
-        raise DropItem(f"invalid item {ItemAdapter(item).get('url')}: field '{field}': {message}")
+        raise InvalidItem(f"invalid item {ItemAdapter(item).get('url')}: field '{field}': {message}")
