@@ -234,3 +234,14 @@ def test_environment_booleans_are_read_as_the_code_reads_them(monkeypatch, value
     monkeypatch.setenv("NEWSBOT_DISTRIBUTED", value)
     state = {"NEWSBOT_STATE": "redis://h:6379/0"} if value == "on" else {}
     assert (config.BY_NAME["NEWSBOT_DISTRIBUTED"].problem(Settings(state)) is None) == ok
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--replay", "/no/such/folder", SPIDER], "no recordings folder /no/such/folder"),
+    (["nosuchspider"], "unknown spider(s) 'nosuchspider'"),
+])
+def test_check_with_bad_input_is_one_line_and_exit_2(args, words):
+    result = run_scrapy("check", *args)
+    assert result.returncode == exitcodes.USAGE, result.stdout + result.stderr
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("scrapy check: ") and words in lines[0], lines
