@@ -43,6 +43,7 @@ class Setting:
     maximum: float | None = None
     choices: tuple[str, ...] | None = None   # compared lower-cased; None stays allowed
     check: Check | None = None
+    accepts: str | None = None           # what is allowed, in words, when `kind` alone does not say
     # Environment variable of the same name: read by settings.py when it is imported ("import"),
     # or by the code when the setting is empty ("use", see newsbot.paths.setting_or_env).
     env: str | None = None
@@ -60,6 +61,8 @@ class Setting:
 
     def allowed(self) -> str:
         """What this setting accepts, in words (the end of a validation line)."""
+        if self.accepts:
+            return self.accepts
         if self.choices:
             return "one of " + ", ".join(self.choices)
         words = {"bool": "true or false (1/0)", "int": "an integer", "float": "a number",
@@ -116,6 +119,13 @@ def _line(name: str, raw: Any, allowed: str) -> str:
     return f"setting {name}={raw!r} is not valid: expected {allowed}"
 
 
+SCHEDULES_ACCEPT = 'a JSON object of spider name to 5-field cron expression, e.g. {"bbc": "0 * * * *"}'
+CRON_ACCEPT = "a 5-field cron expression, e.g. 0 */6 * * *"
+STATE_ACCEPT = "sqlite:///path/to/state.sqlite or redis://host:port/db"
+DISTRIBUTED_ACCEPT = "off, or NEWSBOT_STATE=redis://host:port/db (the fleet's shared Redis)"
+STRINGS_ACCEPT = "a list of non-empty texts (JSON or comma-separated)"
+
+
 def _cron(expression: Any) -> bool:
     cron = " ".join(str(expression).split())
     return len(cron.split()) == 5 and croniter.is_valid(cron)
@@ -124,28 +134,28 @@ def _cron(expression: Any) -> bool:
 def _check_schedules(value: dict, settings: BaseSettings) -> str | None:
     if all(isinstance(spider, str) and _cron(cron) for spider, cron in value.items()):
         return None
-    return 'a JSON object of spider name to 5-field cron expression, e.g. {"bbc": "0 * * * *"}'
+    return SCHEDULES_ACCEPT
 
 
 def _check_cron(value: str, settings: BaseSettings) -> str | None:
-    return None if _cron(value) else "a 5-field cron expression, e.g. 0 */6 * * *"
+    return None if _cron(value) else CRON_ACCEPT
 
 
 def _check_state(value: str, settings: BaseSettings) -> str | None:
     if value.startswith(STATE_SCHEMES) and value not in STATE_SCHEMES:
         return None
-    return "sqlite:///path/to/state.sqlite or redis://host:port/db"
+    return STATE_ACCEPT
 
 
 def _check_distributed(value: bool, settings: BaseSettings) -> str | None:
     state = settings.get("NEWSBOT_STATE") or os.environ.get("NEWSBOT_STATE") or ""
     if not value or str(state).startswith(REDIS_SCHEMES):
         return None
-    return "off, or NEWSBOT_STATE=redis://host:port/db (the fleet's shared Redis)"
+    return DISTRIBUTED_ACCEPT
 
 
 def _check_strings(value: list, settings: BaseSettings) -> str | None:
-    return None if all(isinstance(v, str) and v for v in value) else "a list of non-empty texts"
+    return None if all(isinstance(v, str) and v for v in value) else STRINGS_ACCEPT
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -153,7 +163,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_HOME", None, "str", "folder of local state (dedup state, spool, locks, run summaries); "
             "unset: ./.newsbot", env="use"),
     Setting("NEWSBOT_STATE", None, "str", "state store: sqlite:///path or redis://host:port/db; unset: "
-            "sqlite:///<NEWSBOT_HOME>/state.sqlite", check=_check_state, env="use"),
+            "sqlite:///<NEWSBOT_HOME>/state.sqlite", check=_check_state, accepts=STATE_ACCEPT, env="use"),
     Setting("NEWSBOT_REPLAY", "", "str", "folder of recorded responses to crawl offline instead of the network",
             env="import"),
     Setting("NEWSBOT_RECORD_DIR", None, "str", "set by `scrapy record`: folder the crawl's responses are recorded to"),
@@ -164,7 +174,8 @@ SETTINGS: tuple[Setting, ...] = (
             minimum=1),
     # --- distributed crawling (newsbot/distributed.py)
     Setting("NEWSBOT_DISTRIBUTED", False, "bool", "several processes share one queue in Redis "
-            "(needs NEWSBOT_STATE=redis://...)", check=_check_distributed, env="use"),
+            "(needs NEWSBOT_STATE=redis://...)", check=_check_distributed, accepts="true or false (1/0; also yes/no, on/off in the environment); "
+            "true needs NEWSBOT_STATE=redis://...", env="use"),
     Setting("NEWSBOT_FLEET_IDLE_SECONDS", 10, "float", "a fleet worker waits this long for more work before "
             "it stops", minimum=0),
     Setting("NEWSBOT_FLEET_LEASE_SECONDS", 60, "float", "a taken request stays leased this long (renewed); a "
@@ -183,16 +194,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_HEALTH_MAX_MISSING_RATIO", 0.2, "float", "share of items missing a required field above "
             "this is unhealthy", minimum=0, maximum=1),
     Setting("NEWSBOT_HEALTH_REQUIRED_FIELDS", ["title", "body", "published_at"], "list",
-            "the required fields (a spider's required_fields attribute wins)", check=_check_strings),
+            "the required fields (a spider's required_fields attribute wins)", check=_check_strings, accepts=STRINGS_ACCEPT),
     Setting("NEWSBOT_HEALTH_REQUIRE_DELIVERY", True, "bool", "undelivered feed batches make the run exit 4"),
     Setting("NEWSBOT_SUMMARY_ENABLED", True, "bool", "write <NEWSBOT_HOME>/runs/<spider>/<start>/run-summary.json"),
     Setting("NEWSBOT_PROGRESS_INTERVAL", 30, "float", "seconds between progress lines; 0 = none", minimum=0),
     Setting("NEWSBOT_LOCK_ENABLED", True, "bool", "<NEWSBOT_HOME>/locks/<spider>.lock: a second run exits 5"),
     Setting("NEWSBOT_GC_FREEZE", True, "bool", "startup objects skipped by full GC collections while crawling"),
     Setting("NEWSBOT_SCHEDULES", {}, "dict", 'cron schedules overriding spiders\' own, {"spider": "cron expr"}',
-            check=_check_schedules),
+            check=_check_schedules, accepts=SCHEDULES_ACCEPT),
     Setting("NEWSBOT_DEFAULT_SCHEDULE", "0 */6 * * *", "str", "schedule of spiders that declare none",
-            check=_check_cron),
+            check=_check_cron, accepts=CRON_ACCEPT),
     Setting("NEWSBOT_CHECKING", False, "bool", "set by `scrapy check`: contracts run, nothing is remembered"),
     Setting("NEWSBOT_CHECK_PIPELINES", {}, "dict", "set by `scrapy check`: the pipelines contracts run items "
             "through"),
@@ -228,12 +239,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_RENDER_TIMEOUT", 45, "float", "hard deadline for one rendered page, seconds", minimum=1),
     Setting("NEWSBOT_RENDER_BLOCK", True, "bool", "abort images, fonts, media and known trackers in the browser"),
     Setting("NEWSBOT_RENDER_BLOCK_TYPES", ["image", "media", "font"], "list", "resource types aborted",
-            check=_check_strings),
+            check=_check_strings, accepts=STRINGS_ACCEPT),
     Setting("NEWSBOT_RENDER_BLOCK_DOMAINS", [], "list", "more domains whose requests are aborted",
-            check=_check_strings),
+            check=_check_strings, accepts=STRINGS_ACCEPT),
     Setting("NEWSBOT_RENDER_CONTEXT_PAGES", 50, "int", "a browser context is replaced after this many pages",
             minimum=1),
-    Setting("NEWSBOT_CHROMIUM_EXTRA_ARGS", [], "list", "extra Chromium flags", check=_check_strings),
+    Setting("NEWSBOT_CHROMIUM_EXTRA_ARGS", [], "list", "extra Chromium flags", check=_check_strings, accepts=STRINGS_ACCEPT),
     # --- delivery (newsbot/delivery)
     Setting("NEWSBOT_DELIVERY_RETRIES", 3, "int", "delivery attempts after the first, per batch", minimum=0),
     Setting("NEWSBOT_DELIVERY_BACKOFF", 2.0, "float", "seconds before the first delivery retry; doubles",
@@ -270,6 +281,17 @@ def validate(settings: BaseSettings) -> None:
     found = problems(settings)
     if found:
         raise ConfigError("; ".join(found))
+
+
+def reference_table() -> str:
+    """The Markdown table of every setting (docs/faults-and-configuration.md holds it; a test
+    keeps the two the same): `python -c 'from newsbot.config import reference_table as t; print(t())'`."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+    env = {"import": " (also env)", "use": " (also env)", None: ""}
+    rows = ["| setting | default | allowed | what it does |", "|---|---|---|---|"]
+    rows += [f"| `{s.name}`{env[s.env]} | `{s.default!r}` | {cell(s.allowed())} | {cell(s.doc)} |" for s in SETTINGS]
+    return "\n".join(rows)
 
 
 class ConfigCheckAddon:
