@@ -99,6 +99,17 @@ def test_a_locked_out_run_leaves_its_output_file_alone(tmp_path, isolated_newsbo
     assert out.read_text() == '{"kept": 1}\n'
 
 
+def test_a_missing_browser_stops_the_run_before_its_output_opens(tmp_path):
+    out = tmp_path / "keep.jsonl"
+    out.write_text('{"kept": 1}\n')
+    result = run_scrapy("crawl", "nikkei_asia", "-s", "NEWSBOT_RENDERING=always", "-O", str(out),
+                        env={"NEWSBOT_CHROMIUM": str(tmp_path / "no-chromium")})
+    assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
+    assert f"browser not found: {tmp_path / 'no-chromium'}" in refusal(result)
+    assert out.read_text() == '{"kept": 1}\n'
+    assert "min_items" not in result.stderr
+
+
 # --- the state, checked once at start-up ---------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -39,8 +39,9 @@ STAT_MISSING_FIELD = "newsbot/health/missing/"
 STAT_UNDELIVERED = "newsbot/delivery/undelivered_batches"
 STAT_INVALID = "newsbot/health/items_invalid"
 DEFAULT_REQUIRED = ("title", "body", "published_at")
-# Finish reasons for which health rules say nothing: the run never really ran.
-SKIP_REASONS = {"locked"}
+# Finish reasons for which health rules say nothing: the run never really ran (a browser check
+# that failed after the engine started; refusals before it never get this far).
+SKIP_REASONS = {"newsbot_config"}
 
 
 def is_filled(value: Any) -> bool:
