@@ -15,6 +15,7 @@ from croniter import croniter
 from scrapy.settings import BaseSettings
 
 from .exitcodes import CONFIG, StartRefused
+from .urls import masked_url
 
 STATE_SCHEMES = ("sqlite:///", "redis://", "rediss://", "unix://")
 REDIS_SCHEMES = STATE_SCHEMES[1:]
@@ -44,6 +45,7 @@ class Setting:
     choices: tuple[str, ...] | None = None   # compared lower-cased; None stays allowed
     check: Check | None = None
     accepts: str | None = None           # what is allowed, in words, when `kind` alone does not say
+    secret: bool = False                 # a URL that may hold a password: logged without it
     # Environment variable of the same name: read by settings.py when it is imported ("import"),
     # or by the code when the setting is empty ("use", see newsbot.paths.setting_or_env).
     env: str | None = None
@@ -75,6 +77,13 @@ class Setting:
 
     def problem(self, settings: BaseSettings) -> str | None:
         """None when the crawler's value is valid, else one line naming it and what is allowed."""
+        line = self._problem(settings)
+        if line and self.secret:
+            raw = settings.get(self.name) or os.environ.get(self.name) or ""
+            line = line.replace(repr(raw), repr(masked_url(str(raw))))
+        return line
+
+    def _problem(self, settings: BaseSettings) -> str | None:
         raw, from_env = settings.get(self.name), False
         if raw in (None, "") and self.env == "use" and os.environ.get(self.name):
             raw, from_env = os.environ[self.name], True
@@ -163,7 +172,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_HOME", None, "str", "folder of local state (dedup state, spool, locks, run summaries); "
             "unset: ./.newsbot", env="use"),
     Setting("NEWSBOT_STATE", None, "str", "state store: sqlite:///path or redis://host:port/db; unset: "
-            "sqlite:///<NEWSBOT_HOME>/state.sqlite", check=_check_state, accepts=STATE_ACCEPT, env="use"),
+            "sqlite:///<NEWSBOT_HOME>/state.sqlite", check=_check_state, accepts=STATE_ACCEPT, secret=True, env="use"),
     Setting("NEWSBOT_REPLAY", "", "str", "folder of recorded responses to crawl offline instead of the network",
             env="import"),
     Setting("NEWSBOT_RECORD_DIR", None, "str", "set by `scrapy record`: folder the crawl's responses are recorded to"),

@@ -41,6 +41,12 @@ def outlet_for_host(host: str) -> str:
     return name if name[0].isalpha() else f"site_{name}"
 
 
+def masked_url(url: str) -> str:
+    """The URL without any user or password (a state or server URL), for logs and stats."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)

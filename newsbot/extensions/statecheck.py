@@ -19,6 +19,7 @@ from ..config import ConfigError
 from ..dedup.crawler import crawler_state
 from ..dedup.store import state_url
 from ..distributed import is_distributed
+from ..urls import masked_url
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def sqlite_path(url: str) -> Path | None:
 
 def what_to_do(url: str, exc: BaseException) -> str:
     """One line: which store, what is wrong with it, what the operator does next."""
-    where = url.split("@")[-1] if "@" in url else url    # never a Redis password in a log line
+    where = masked_url(url)    # never a Redis password in a log line
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, (PermissionError, sqlite3.OperationalError)) and (
             isinstance(exc, PermissionError) or "readonly" in str(exc) or "unable to open" in str(exc)):
