@@ -127,7 +127,10 @@ def test_a_new_state_is_announced_and_the_run_goes_on(tmp_path):
     assert result.returncode == exitcodes.OK, result.stderr[-3000:]
     assert re.search(r"WARNING: state sqlite:///\S+state.sqlite is new: every article this run finds is "
                      r"treated as new", result.stderr)
-    assert read_jsonl(out)
+    items = read_jsonl(out)
+    assert items
+    assert re.search(rf"WARNING: state sqlite:///\S+state.sqlite was new: {len(items)} article\(s\) treated as new",
+                     result.stderr), result.stderr[-3000:]
 
 
 def test_an_existing_state_is_not_announced_as_new(good_state, tmp_path):

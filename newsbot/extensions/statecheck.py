@@ -12,6 +12,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
@@ -63,6 +64,13 @@ class StateCheck:
         if new:
             logger.warning("state %s is new: every article this run finds is treated as new (and delivered)",
                            store.location)
+            self.crawler, self.location = crawler, store.location
+            crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    def spider_closed(self, spider) -> None:
+        # How many the new state let through: what a deleted state costs, in articles.
+        count = self.crawler.stats.get_value("newsbot/dedup/new", 0)
+        logger.warning("state %s was new: %d article(s) treated as new", self.location, count)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StateCheck:
