@@ -140,6 +140,8 @@ def test_an_existing_state_is_not_announced_as_new(good_state, tmp_path):
     result = run_scrapy("crawl", SPIDER, env={"NEWSBOT_HOME": str(home)})
     assert result.returncode == exitcodes.OK, result.stderr[-3000:]
     assert "is new: every article" not in result.stderr
+    checked = run_scrapy("dedup", "check", env={"NEWSBOT_HOME": str(home)})
+    assert checked.returncode == 0 and checked.stdout.strip().endswith("state.sqlite: ok"), checked.stdout
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage_inside", "garbage_header"])
@@ -160,8 +162,13 @@ def test_a_damaged_state_stops_the_run_with_what_to_do(good_state, tmp_path, dam
     assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
     line = refusal(result)
     assert f"state sqlite:///{state} is damaged" in line and "move it aside" in line, line
-    assert "scrapy dedup stats" in line
+    assert "`scrapy dedup check`" in line
     assert "downloader/request_count" not in result.stderr      # not one request was made
+    # What the line tells the operator to run agrees, and says what to do in one line.
+    checked = run_scrapy("dedup", "check", env={"NEWSBOT_HOME": str(home)})
+    assert checked.returncode == exitcodes.CONFIG
+    assert checked.stdout.count("\n") == 1 and f"state sqlite:///{state} is damaged" in checked.stdout
+    assert "Traceback" not in checked.stdout + checked.stderr
 
 
 def _chattr(flag: str, path: Path) -> None:
@@ -270,6 +277,6 @@ def test_the_reference_table_is_up_to_date():
 def test_a_password_in_a_state_url_is_never_in_the_line():
     line = config.BY_NAME["NEWSBOT_STATE"].problem(Settings({"NEWSBOT_STATE": "foo://user:s3cret@db.example/0"}))
     assert line and "s3cret" not in line and "'foo://db.example/0'" in line
-    from newsbot.extensions.statecheck import what_to_do
+    from newsbot.dedup.store import what_to_do
     import redis
     assert "s3cret" not in what_to_do("redis://:s3cret@db.example:6379/0", redis.ConnectionError("refused"))

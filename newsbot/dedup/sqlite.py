@@ -335,14 +335,14 @@ class SQLiteStore(StateStore):
                 "duplicates": duplicates, "urls": self.db.execute("SELECT COUNT(*) FROM urls").fetchone()[0],
                 "per_outlet": per_outlet, "size_bytes": size}
 
-    def verify(self) -> None:
+    def verify(self, full: bool = False) -> None:
         # A damaged file otherwise fails on the first lookup that lands on a bad page, once per
         # request; quick_check reads every page (about a second per 100 MB), so larger states
         # get the header, schema and both ends of the article table only.
-        if self.path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+        if full or self.path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
             result = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
             if result != "ok":
-                raise sqlite3.DatabaseError(f"database disk image is malformed ({result})")
+                raise sqlite3.DatabaseError(f"database disk image is malformed ({result.splitlines()[0]})")
         else:
             self.db.execute("SELECT min(id), max(id) FROM articles").fetchone()
         for folder_or_file in (self.path.parent, self.path):

@@ -9,7 +9,6 @@ A state that does not exist yet is created, with one warning: every article foun
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 
 from scrapy import signals
@@ -18,9 +17,8 @@ from scrapy.exceptions import NotConfigured
 
 from ..config import ConfigError
 from ..dedup.crawler import crawler_state
-from ..dedup.store import state_url
+from ..dedup.store import state_url, what_to_do
 from ..distributed import is_distributed
-from ..urls import masked_url
 
 logger = logging.getLogger(__name__)
 
@@ -32,23 +30,6 @@ def uses_state(settings) -> bool:
 
 def sqlite_path(url: str) -> Path | None:
     return Path(url.split("://", 1)[1].removeprefix("/")) if url.startswith("sqlite://") else None
-
-
-def what_to_do(url: str, exc: BaseException) -> str:
-    """One line: which store, what is wrong with it, what the operator does next."""
-    where = masked_url(url)    # never a Redis password in a log line
-    detail = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, (PermissionError, sqlite3.OperationalError)) and (
-            isinstance(exc, PermissionError) or "readonly" in str(exc) or "unable to open" in str(exc)):
-        return f"state {where} cannot be written ({detail}): make its folder and file writable, or set " \
-               f"NEWSBOT_STATE to a writable place"
-    if isinstance(exc, sqlite3.DatabaseError):
-        return f"state {where} is damaged ({detail}): move it aside and run again to start a new state " \
-               f"(every article is then new once), or restore a backup; `scrapy dedup stats` tells " \
-               f"whether a state file can be read"
-    if type(exc).__module__.startswith("redis"):
-        return f"state {where} is unreachable ({detail}): start Redis or fix NEWSBOT_STATE"
-    return f"state {where} cannot be opened ({detail})"
 
 
 class StateCheck:
