@@ -15,7 +15,8 @@ newsbot/retry/waits and newsbot/retry/wait_seconds.
 Retry-After is about the whole site, not one URL: with NEWSBOT_RETRY_AFTER_PAUSES_DOMAIN (on by
 default) the domain's download slot starts no new request until the time has passed
 (newsbot/retry/domain_paused), so a rate-limited site is not hit by the rest of the queue; the
-retry itself is returned at once and waits in that slot, holding no concurrency slot.
+retry itself is returned at once and waits in that slot like any delayed request, where Scrapy's
+downloader-aware scheduler sees the domain as busy and serves other domains first.
 """
 
 from __future__ import annotations
@@ -121,8 +122,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self.stats.inc_value("newsbot/retry/retry_after_honoured")
             logger.info("%s answered %d; retrying after %.1fs as asked (Retry-After)",
                         request.url, response.status, asked)
-            # The retry goes back to the scheduler at once and waits in the held slot: sleeping
-            # here would hold one of the crawl's CONCURRENT_REQUESTS for the whole time.
+            # The retry goes back to the scheduler at once and waits in the held slot, where the
+            # downloader and scheduler account for it, instead of in a coroutine sleeping here.
             if self.pause_domain_on_retry_after and self.pause_domain(request, asked):
                 self._count_wait(asked)
                 return retry
