@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from croniter import croniter
@@ -132,6 +133,7 @@ SCHEDULES_ACCEPT = 'a JSON object of spider name to 5-field cron expression, e.g
 CRON_ACCEPT = "a 5-field cron expression, e.g. 0 */6 * * *"
 STATE_ACCEPT = "sqlite:///path/to/state.sqlite or redis://host:port/db"
 DISTRIBUTED_ACCEPT = "off, or NEWSBOT_STATE=redis://host:port/db (the fleet's shared Redis)"
+FOLDER_ACCEPT = "an existing folder of recordings (`scrapy record` writes them), or empty"
 STRINGS_ACCEPT = "a list of non-empty texts (JSON or comma-separated)"
 
 
@@ -163,6 +165,11 @@ def _check_distributed(value: bool, settings: BaseSettings) -> str | None:
     return DISTRIBUTED_ACCEPT
 
 
+def _check_folder(value: str, settings: BaseSettings) -> str | None:
+    # Without its folder every request of a replay crawl misses: a run of nothing but misses.
+    return None if not value or Path(value).is_dir() else FOLDER_ACCEPT
+
+
 def _check_strings(value: list, settings: BaseSettings) -> str | None:
     return None if all(isinstance(v, str) and v for v in value) else STRINGS_ACCEPT
 
@@ -174,7 +181,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_STATE", None, "str", "state store: sqlite:///path or redis://host:port/db; unset: "
             "sqlite:///<NEWSBOT_HOME>/state.sqlite", check=_check_state, accepts=STATE_ACCEPT, secret=True, env="use"),
     Setting("NEWSBOT_REPLAY", "", "str", "folder of recorded responses to crawl offline instead of the network",
-            env="import"),
+            check=_check_folder, accepts=FOLDER_ACCEPT, env="import"),
     Setting("NEWSBOT_RECORD_DIR", None, "str", "set by `scrapy record`: folder the crawl's responses are recorded to"),
     # --- politeness and discovery
     Setting("NEWSBOT_CONTACT_URL", "https://github.com/newsbot/newsbot", "str",

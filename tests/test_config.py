@@ -59,6 +59,12 @@ def test_bad_input_is_one_line_and_its_exit_code(args, code, words):
     assert f"run failed (exit {code}): " in line and words in line, line
 
 
+def test_a_replay_folder_that_does_not_exist_is_refused(tmp_path):
+    result = run_scrapy("crawl", SPIDER, replay=tmp_path / "no-recordings")
+    assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
+    assert f"NEWSBOT_REPLAY='{tmp_path / 'no-recordings'}' is not valid: expected an existing folder" in refusal(result)
+
+
 def test_bad_setting_from_the_environment_is_refused():
     result = run_scrapy("crawl", SPIDER, env={"NEWSBOT_STATE": "foo://x"})
     assert result.returncode == exitcodes.CONFIG
