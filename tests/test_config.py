@@ -3,15 +3,19 @@ code, no traceback, and no feed file touched (real `scrapy crawl` runs, offline 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import redis
 from scrapy.settings import Settings
 
 from newsbot import config, exitcodes
+from newsbot.dedup.store import what_to_do
 from newsbot.settings import ADDONS
 from tests.conftest import ROOT
 from tests.helpers import read_jsonl, run_scrapy
@@ -89,8 +93,6 @@ def test_a_refused_run_leaves_its_output_file_alone(tmp_path):
 
 
 def test_a_locked_out_run_leaves_its_output_file_alone(tmp_path, isolated_newsbot_home):
-    import fcntl
-    import os
     lock = isolated_newsbot_home / "locks" / f"{SPIDER}.lock"
     lock.parent.mkdir(parents=True)
     out = tmp_path / "keep.jsonl"
@@ -283,6 +285,4 @@ def test_the_reference_table_is_up_to_date():
 def test_a_password_in_a_state_url_is_never_in_the_line():
     line = config.BY_NAME["NEWSBOT_STATE"].problem(Settings({"NEWSBOT_STATE": "foo://user:s3cret@db.example/0"}))
     assert line and "s3cret" not in line and "'foo://db.example/0'" in line
-    from newsbot.dedup.store import what_to_do
-    import redis
     assert "s3cret" not in what_to_do("redis://:s3cret@db.example:6379/0", redis.ConnectionError("refused"))
