@@ -143,9 +143,11 @@ def _cron(expression: Any) -> bool:
 
 
 def _check_schedules(value: dict, settings: BaseSettings) -> str | None:
-    if all(isinstance(spider, str) and _cron(cron) for spider, cron in value.items()):
+    wrong = [(spider, cron) for spider, cron in value.items() if not _cron(cron)]
+    if not wrong:
         return None
-    return SCHEDULES_ACCEPT
+    spider, cron = wrong[0]     # named as newsbot.scheduling.spider_schedule names it
+    return f"{SCHEDULES_ACCEPT}; {spider}: schedule {cron!r} is not one"
 
 
 def _check_cron(value: str, settings: BaseSettings) -> str | None:

@@ -286,3 +286,12 @@ def test_a_password_in_a_state_url_is_never_in_the_line():
     line = config.BY_NAME["NEWSBOT_STATE"].problem(Settings({"NEWSBOT_STATE": "foo://user:s3cret@db.example/0"}))
     assert line and "s3cret" not in line and "'foo://db.example/0'" in line
     assert "s3cret" not in what_to_do("redis://:s3cret@db.example:6379/0", redis.ConnectionError("refused"))
+
+
+def test_schedule_with_a_bad_setting_is_one_line_and_exit_6():
+    result = run_scrapy("schedule", "--crontab", "-s", "NEWSBOT_SCHEDULES={bbc: hourly")
+    assert result.returncode == exitcodes.CONFIG
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "newsbot: setting NEWSBOT_SCHEDULES='{bbc: hourly' is not valid: expected a JSON object of spider name "
+        'to 5-field cron expression, e.g. {"bbc": "0 * * * *"}']
