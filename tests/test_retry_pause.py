@@ -3,12 +3,21 @@ timeouts): the domain's slot is held, the retry waits in it, nothing fails (loca
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from scrapy import Request, Spider
+from scrapy.core.downloader import Slot
+from scrapy.http import Response
+from scrapy.utils.test import get_crawler
+
+from newsbot.middlewares.retry import BackoffRetryMiddleware
 
 from tests.conftest import ROOT
 from tests.faultsite import FaultSite
@@ -45,3 +54,40 @@ def test_retry_after_holds_the_domain_with_default_delays(tmp_path, status):
     later = [t for path, t in site.hits if path.startswith("/jobs/a/") and path != limited and t > first]
     assert later, "no story was left to crawl after the rate-limited one"
     assert [t for t in later if first + 0.1 < t < first + 2.0] == []
+
+
+def middleware_with_slot(delay: float) -> tuple[BackoffRetryMiddleware, Slot]:
+    """The middleware of a crawler whose downloader has one slot (Scrapy's own Slot class)."""
+    crawler = get_crawler()
+    crawler.spider = Spider.from_crawler(crawler, name="s")
+    slot = Slot(concurrency=4, delay=delay, jitter=0)
+    crawler.engine = SimpleNamespace(downloader=SimpleNamespace(slots={"a.example": slot},
+                                                                get_slot_key=lambda request: "a.example"))
+    return BackoffRetryMiddleware.from_crawler(crawler), slot
+
+
+def answer(middleware: BackoffRetryMiddleware, retry_after: str, status: int = 429):
+    request = Request("https://a.example/story")
+    response = Response(request.url, status=status, headers={"Retry-After": retry_after}, request=request)
+    return asyncio.run(middleware.process_response(request, response))
+
+
+@pytest.mark.parametrize("delay", [0.5, 0.0])
+def test_the_retry_is_returned_at_once_and_the_slot_held(delay):
+    middleware, slot = middleware_with_slot(delay)
+    started = time.monotonic()
+    retry = answer(middleware, "30")
+    assert isinstance(retry, Request) and retry.meta["retry_times"] == 1
+    assert time.monotonic() - started < 1                       # not 30 s of sleeping in the middleware
+    assert 29 < slot.lastseen - time.monotonic() <= 30          # the downloader starts nothing there before
+    assert slot.delay > 0                                       # (with no delay it never looks at lastseen)
+    assert middleware.stats.get_value("newsbot/retry/domain_paused") == 1
+
+
+def test_a_shorter_retry_after_does_not_shorten_a_pause():
+    middleware, slot = middleware_with_slot(0.5)
+    answer(middleware, "30")
+    held = slot.lastseen
+    answer(middleware, "2", status=503)
+    assert slot.lastseen == held
+    assert middleware.stats.get_value("newsbot/retry/domain_paused") == 1
