@@ -6,8 +6,8 @@
 The add-on brings newsbot's settings (newsbot/defaults.py) at Scrapy's "addon" priority, so the
 project's settings, a spider's custom_settings and -s still win; dictionaries of components are
 merged key by key, so the project keeps its own middlewares, pipelines and extensions. Then it
-applies the settings that follow from other settings (replay, fleet, delivery), before Scrapy
-logs "Overridden settings".
+validates every NEWSBOT_* setting (newsbot/config.py) and applies the settings that follow from
+other settings (replay, fleet, delivery), before Scrapy logs "Overridden settings".
 """
 
 from __future__ import annotations
@@ -69,10 +69,14 @@ class NewsbotAddon:
 
     def update_settings(self, settings: BaseSettings) -> None:
         # Imported here: the fleet's module imports this one (OVER_DEFAULTS) and scrapy-redis.
+        from .config import validate
         from .delivery.addon import delivery_settings
         from .distributed import fleet_settings
 
         apply_defaults(settings)
+        # Before anything reads a setting, any component is built or any file opened: a bad value
+        # stops the run here with one line and exit 6 (newsbot.startup reports it).
+        validate(settings)
         replay_settings(settings)
         fleet_settings(settings)
         delivery_settings(settings)

@@ -37,5 +37,28 @@ def fail_run(crawler: Crawler, code: int, reason: str) -> None:
     logger.error("run failed (exit %d): %s", code, reason)
 
 
+class StartRefused(Exception):
+    """Raised while a crawler starts (spider arguments, add-ons, components built before the engine
+    opens anything): the run does not start, the command logs `reason` as one line and exits `code`."""
+
+    def __init__(self, code: int, reason: str):
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+class UsageRefused(StartRefused):
+    """A bad command line (spider argument): exit 2."""
+
+    def __init__(self, reason: str):
+        super().__init__(USAGE, reason)
+
+
+def refuse(code: int, reason: str) -> int:
+    """Log why a run did not start, as `fail_run` words it (on one line), and return the exit code."""
+    logger.error("run failed (exit %d): %s", code, " ".join(str(reason).split()))
+    return code
+
+
 def exit_code_of(crawler: Crawler) -> int:
     return int(crawler.stats.get_value(STAT_CODE) or OK)

@@ -11,7 +11,6 @@ import argparse
 import gzip
 import json
 import logging
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from scrapy.spiderloader import SpiderLoader
 from .parsing.article import OutletProfile, parse_article
 from .processing import OfflinePipelines, newsbot_settings
 from .spiders.base import PoliticsSpider
+from .urls import outlet_for_host
 
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 logger = logging.getLogger("newsbot.extract")
@@ -48,9 +48,7 @@ def outlet_spiders(settings) -> list[type[PoliticsSpider]]:
 
 
 def generic_profile(url: str) -> OutletProfile:
-    host = (urlsplit(url).hostname or "unknown").lower().removeprefix("www.")
-    outlet = re.sub(r"[^a-z0-9]+", "_", host).strip("_") or "unknown"
-    return OutletProfile(outlet=outlet if outlet[0].isalpha() else f"site_{outlet}", section=None, language=None)
+    return OutletProfile(outlet=outlet_for_host(urlsplit(url).hostname or ""), section=None, language=None)
 
 
 class Extractor:

@@ -30,6 +30,23 @@ HOST_PREFIXES = ("www.", "m.", "mobile.", "amp.", "amp-")
 _AMP_PATH = re.compile(r"(?:/amp/?$|\.amp(?=\.html?$|$))", re.IGNORECASE)
 
 
+# Outlet ids, as the item schema wants them (newsbot/schema/article.schema.json).
+OUTLET_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def outlet_for_host(host: str) -> str:
+    """The outlet id of a site newsbot has no spider for: its host without "www.", "_" for
+    punctuation, and "site_" before a host that starts with a digit (20minutes.fr, an IP)."""
+    name = re.sub(r"[^a-z0-9]+", "_", host.lower().removeprefix("www.")).strip("_") or "unknown"
+    return name if name[0].isalpha() else f"site_{name}"
+
+
+def masked_url(url: str) -> str:
+    """The URL without any user or password (a state or server URL), for logs and stats."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)

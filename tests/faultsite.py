@@ -73,12 +73,13 @@ class FaultSite:
     """The fault-injection server. `url(path)` gives absolute URLs; `hits` the request log."""
 
     def __init__(self, secret_file: str | None = None, jobs_articles: int = 30, jobs_delay: float = 0.15,
-                 jobs_rate_limited: int | None = None):
+                 jobs_rate_limited: int | None = None, jobs_rate_limit_status: int = 429):
         self.secret_file = secret_file
         self.jobs_articles = jobs_articles
         self.jobs_delay = jobs_delay
         # This story of the job answers 429 with Retry-After: 2 the first time.
         self.jobs_rate_limited = jobs_rate_limited
+        self.jobs_rate_limit_status = jobs_rate_limit_status   # 429, or 503 (also with Retry-After)
         self.hits: list[tuple[str, float]] = []
         self._counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -374,7 +375,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/jobs/a/story-"):
             number = path.rsplit("-", 1)[1]
             if site.jobs_rate_limited is not None and int(number) == site.jobs_rate_limited and n == 1:
-                return self._send(429, "slow down", headers={"Retry-After": "2"})
+                return self._send(site.jobs_rate_limit_status, "slow down", headers={"Retry-After": "2"})
             time.sleep(site.jobs_delay)
             return self._article(f"Story number {number} of the crash-safety job")
         return self._send(404, "<h1>not found</h1>")

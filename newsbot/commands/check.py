@@ -5,7 +5,8 @@ declaration (newsbot.contracts). Offline, every request is answered from the rep
 (--replay, else NEWSBOT_REPLAY, else the project's NEWSBOT_RECORDINGS), so `make test` can run it
 without network; a project with none of them is checked live, as by Scrapy's own command.
 `--live` runs the same contracts against the live sites: a canary that tells users an outlet
-changed its markup (schedule it like a crawl). Exit code 0 when every contract held, 1 otherwise.
+changed its markup (schedule it like a crawl). Exit code 0 when every contract held, 1 otherwise,
+2 (one line) for a recordings folder that does not exist or an unknown spider.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ from scrapy.utils.conf import build_component_list
 from scrapy.utils.misc import load_object, set_environ
 
 from ..contracts import CHECK_PIPELINES, DeclaredContractsManager
+from ..exitcodes import USAGE
 from ..paths import recordings_root
 
 
 class Command(ScrapyCheckCommand):
+    refusal: str | None = None      # why the check cannot run: one line, exit 2
+
     def short_desc(self) -> str:
         return "Check spider contracts offline on the replay recordings (--live: against the sites)"
 
@@ -60,16 +64,28 @@ class Command(ScrapyCheckCommand):
             self.settings.set("NEWSBOT_REPLAY", "", priority="cmdline")
             return
         self.settings.set("NEWSBOT_REPLAY", str(folder), priority="cmdline")
+        if not Path(folder).is_dir():
+            # Otherwise every request misses its recording and the check "passes" 0 contracts.
+            self.refusal = f"no recordings folder {folder} (--replay or NEWSBOT_REPLAY): give a folder " \
+                           f"`scrapy record` wrote, or --live"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         # Scrapy's check command, with newsbot's contracts manager (declared contracts).
         assert self.settings is not None and self.crawler_process
+        spider_loader = self.crawler_process.spider_loader
+        unknown = [name for name in args if name not in spider_loader.list()]
+        if unknown:
+            self.refusal = f"unknown spider(s) {', '.join(map(repr, unknown))} (`scrapy list` shows the spiders)"
+        if self.refusal:
+            # Printed: `scrapy check` runs with logging off (Scrapy's default for it).
+            print(f"scrapy check: {self.refusal}", file=sys.stderr)
+            self.exitcode = USAGE
+            return
         contracts = build_component_list(self.settings.get_component_priority_dict_with_base("SPIDER_CONTRACTS"))
         conman = DeclaredContractsManager(load_object(c) for c in contracts)
         runner = TextTestRunner(verbosity=2 if opts.verbose else 1)
         result = TextTestResult(runner.stream, runner.descriptions, runner.verbosity)
         contract_reqs: dict[str, list[str]] = defaultdict(list)
-        spider_loader = self.crawler_process.spider_loader
 
         async def start(self: Spider) -> AsyncIterator[Any]:
             for request in conman.from_spider(self, result):

@@ -1,6 +1,8 @@
 """`scrapy crawl` that exits non-zero when the run was unhealthy (see newsbot.exitcodes).
 
-Scrapy's own command exits 0 whenever the crawler started, whatever happened during the run.
+Scrapy's own command exits 0 whenever the crawler started, whatever happened during the run, and
+prints a traceback when it could not start; this one ends a run that could not start with one
+line and its exit code (newsbot.startup).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from ..exitcodes import exit_code_of
+from ..exitcodes import USAGE, exit_code_of, refuse
+from ..startup import StartWatch
 
 
 class Command(ScrapyCrawlCommand):
@@ -18,9 +21,16 @@ class Command(ScrapyCrawlCommand):
         if len(args) != 1:
             raise UsageError("give exactly one spider name")
         assert self.crawler_process
+        if args[0] not in self.crawler_process.spider_loader.list():
+            self.exitcode = refuse(USAGE, f"unknown spider {args[0]!r} (`scrapy list` shows the spiders)")
+            return
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        watch = StartWatch()
+        watch.watch(self.crawler_process.crawl(crawler, **opts.spargs))
         self.crawler_process.start()
+        if watch.code:
+            self.exitcode = watch.code
+            return
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
             return

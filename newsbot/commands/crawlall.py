@@ -1,5 +1,6 @@
 """`scrapy crawlall [SPIDER ...]`: run many spiders (default: all) in one process, one exit code:
-the highest any spider asked for (see newsbot.exitcodes), 1 if one could not start."""
+the highest any spider asked for (see newsbot.exitcodes); a spider that could not start has its
+one line and code (newsbot.startup: 1 for an unexpected error)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from ..exitcodes import SCRAPY_ERROR, exit_code_of
+from ..exitcodes import exit_code_of
+from ..startup import StartWatch
 
 
 class Command(ScrapyCrawlCommand):
@@ -28,12 +30,12 @@ class Command(ScrapyCrawlCommand):
         crawlers = []
         for name in names:
             crawler = self._create_crawler(name)
-            self.crawler_process.crawl(crawler, **opts.spargs)
-            crawlers.append(crawler)
+            # A spider that cannot start (newsbot.startup) gets its one line and code; the others run.
+            watch = StartWatch()
+            watch.watch(self.crawler_process.crawl(crawler, **opts.spargs))
+            crawlers.append((crawler, watch))
         self.crawler_process.start()
-        codes = {c.spidercls.name: exit_code_of(c) for c in crawlers}
+        codes = {c.spidercls.name: watch.code or exit_code_of(c) for c, watch in crawlers}
         self.exitcode = max(codes.values(), default=0)
-        if self.crawler_process.bootstrap_failed:
-            self.exitcode = max(self.exitcode, SCRAPY_ERROR)
         print("crawlall: " + ", ".join(f"{name}={code}" for name, code in codes.items())
               + f" -> exit {self.exitcode}")

@@ -1,4 +1,4 @@
-"""`scrapy dedup stats|lookup URL|forget URL|reset --outlet NAME|prune --older-than DAYS`:
+"""`scrapy dedup stats|check|lookup URL|forget URL|reset --outlet NAME|prune --older-than DAYS`:
 inspect and manage the dedup state named by NEWSBOT_STATE (default <NEWSBOT_HOME>/state.sqlite)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
-from ..dedup.store import open_store, state_url
+from ..dedup.store import open_store, state_url, what_to_do
 from ..urls import canonical_url
 
-ACTIONS = ("stats", "lookup", "forget", "reset", "prune")
+ACTIONS = ("stats", "check", "lookup", "forget", "reset", "prune")
 
 
 def _iso(ts: float) -> str:
@@ -26,7 +26,7 @@ class Command(ScrapyCommand):
     default_settings = {"LOG_ENABLED": False}
 
     def syntax(self) -> str:
-        return "stats | lookup URL | forget URL | reset --outlet NAME | prune --older-than DAYS"
+        return "stats | check | lookup URL | forget URL | reset --outlet NAME | prune --older-than DAYS"
 
     def short_desc(self) -> str:
         return "Inspect and manage the deduplication state"
@@ -45,7 +45,7 @@ class Command(ScrapyCommand):
         try:
             store = open_store(state_url(self.settings))
         except Exception as exc:  # a bad NEWSBOT_STATE or an unreachable server: say which, exit 6
-            print(f"cannot open dedup state: {type(exc).__name__}: {exc}")
+            print(what_to_do(state_url(self.settings), exc))
             self.exitcode = 6
             return
         try:
@@ -55,6 +55,16 @@ class Command(ScrapyCommand):
 
     def _stats(self, store, rest, opts) -> int:
         print(json.dumps(store.stats(), indent=2, sort_keys=True))
+        return 0
+
+    def _check(self, store, rest, opts) -> int:
+        # Every page, whatever the state's size (a crawl's start-up check reads large states only in part).
+        try:
+            store.verify(full=True)
+        except Exception as exc:  # noqa: BLE001 - whatever is wrong is the answer
+            print(" ".join(what_to_do(store.location, exc).split()))
+            return 6
+        print(f"state {store.location}: ok")
         return 0
 
     def _url_arg(self, rest) -> str:

@@ -14,6 +14,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.conf import closest_scrapy_cfg
 
+from ..config import ConfigError, validate
 from ..exitcodes import CONFIG
 from ..paths import newsbot_home
 from ..scheduling import ForegroundScheduler, ScheduleError, crontab_lines, launch_crawl, spider_schedule
@@ -46,8 +47,9 @@ class Command(ScrapyCommand):
         if unknown:
             raise UsageError(f"unknown spider(s): {', '.join(unknown)}")
         try:
+            validate(self.settings)     # every run it starts would refuse a bad setting anyway
             schedules = [spider_schedule(loader.load(name), self.settings) for name in names]
-        except ScheduleError as exc:
+        except (ConfigError, ScheduleError) as exc:
             print(f"newsbot: {exc}", file=sys.stderr)
             self.exitcode = CONFIG
             return

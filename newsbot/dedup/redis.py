@@ -14,6 +14,7 @@ from typing import Iterator
 
 import redis as redis_py
 
+from ..urls import masked_url
 from .store import Record, StateStore, Write
 
 PREFIX = "newsbot:dedup:"
@@ -47,15 +48,9 @@ def _record(key: str, raw: dict) -> Record:
                   last_seen=float(v.get("last_seen", 0)))
 
 
-def _masked(url: str) -> str:
-    """The URL without any password, for logs and stats."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.rpartition('@')[2]}"
-
-
 class RedisStore(StateStore):
     def __init__(self, url: str):
-        self.location = _masked(url)
+        self.location = masked_url(url)
         self.r = redis_py.Redis.from_url(url, socket_timeout=30, health_check_interval=30)
         self.r.ping()
         self._save_script = self.r.register_script(_SAVE)

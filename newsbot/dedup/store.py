@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -11,6 +12,7 @@ import numpy as np
 from scrapy.settings import BaseSettings
 
 from ..paths import newsbot_home, setting_or_env
+from ..urls import masked_url
 
 
 @dataclass
@@ -100,6 +102,10 @@ class StateStore:
     def flush(self) -> None: pass
     def close(self) -> None: pass
 
+    def verify(self, full: bool = False) -> None:
+        """Raise when the store is damaged or cannot be written (checked once, when a crawl starts;
+        `full`: however long it takes, for `scrapy dedup check`)."""
+
     def use_signer(self, signer) -> None:
         """The signer whose band layout near_candidates() receives (a store may index bands itself)."""
 
@@ -121,6 +127,23 @@ class StateStore:
 
     def prune(self, before: float) -> int:
         return sum(self.forget(key) for key in self.keys_seen_before(before))
+
+
+def what_to_do(url: str, exc: BaseException) -> str:
+    """One line: which store, what is wrong with it, what the operator does next."""
+    where = masked_url(url)    # never a Redis password in a log line
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, (PermissionError, sqlite3.OperationalError)) and (
+            isinstance(exc, PermissionError) or "readonly" in str(exc) or "unable to open" in str(exc)):
+        return f"state {where} cannot be written ({detail}): make its folder and file writable, or set " \
+               f"NEWSBOT_STATE to a writable place"
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"state {where} is damaged ({detail}): move it aside and run again to start a new state " \
+               f"(every article is then new once), or restore a backup; `scrapy dedup check` " \
+               f"checks a state file"
+    if type(exc).__module__.startswith("redis"):
+        return f"state {where} is unreachable ({detail}): start Redis or fix NEWSBOT_STATE"
+    return f"state {where} cannot be opened ({detail})"
 
 
 def state_url(settings: BaseSettings | None = None) -> str:

@@ -28,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from ..exitcodes import STAT_REASONS, UNDELIVERED, UNHEALTHY, fail_run
+from ..pipelines.validate import InvalidItem
 from . import outcomes
 from .drift import STAT_DRIFT
 
@@ -39,9 +40,11 @@ STAT_PRESENT = "newsbot/fields/present/"
 STAT_MISSING_REQUIRED = "newsbot/health/items_missing_required"
 STAT_MISSING_FIELD = "newsbot/health/missing/"
 STAT_UNDELIVERED = "newsbot/delivery/undelivered_batches"
+STAT_INVALID = "newsbot/health/items_invalid"
 DEFAULT_REQUIRED = ("title", "body", "published_at")
-# Finish reasons for which health rules say nothing: the run never really ran.
-SKIP_REASONS = {"locked"}
+# Finish reasons for which health rules say nothing: the run never really ran (a browser check
+# that failed after the engine started; refusals before it never get this far).
+SKIP_REASONS = {"newsbot_config"}
 
 
 def is_filled(value: Any) -> bool:
@@ -67,10 +70,13 @@ def evaluate(stats: dict[str, Any], policy: dict[str, Any]) -> list[str]:
     # Articles the spider found: written, dropped (duplicates, invalid) or skipped before download
     # as already known. A scheduled run that finds only known articles is healthy; one that finds
     # none at all means discovery is broken.
+    # Items the schema refused are not articles found: a spider whose every item is invalid is broken.
+    invalid = int(stats.get(STAT_INVALID, 0))
     items = int(stats.get(STAT_ITEMS_SEEN, stats.get("item_scraped_count", 0))) + \
-        int(stats.get("newsbot/dedup/skipped_known_url", 0))
+        int(stats.get("newsbot/dedup/skipped_known_url", 0)) - invalid
     if items < policy["min_items"]:
-        broken.append(f"min_items: {items} article(s) found (written, dropped or already known), "
+        refused = f"; {invalid} more dropped as invalid, see newsbot/invalid/*" if invalid else ""
+        broken.append(f"min_items: {items} article(s) found (written, dropped or already known{refused}), "
                       f"policy requires at least {policy['min_items']}")
     failed = int(stats.get(outcomes.FAILED, 0))
     finished = failed + int(stats.get(outcomes.OK, 0))
@@ -131,6 +137,8 @@ class HealthExtension:
         inc = self.crawler.stats.inc_value
         adapter = ItemAdapter(item)
         inc(STAT_ITEMS_SEEN)
+        if isinstance(kwargs.get("exception"), InvalidItem):
+            inc(STAT_INVALID)
         if "exception" not in kwargs:   # field coverage of what was written
             for name in adapter.field_names():   # 0 counts too, so empty fields show as 0%
                 inc(f"{STAT_PRESENT}{name}", 1 if is_filled(adapter.get(name)) else 0)

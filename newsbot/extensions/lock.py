@@ -1,7 +1,7 @@
 """One run per spider at a time: an exclusive lock on <NEWSBOT_HOME>/locks/<spider>.lock.
 
 A second run of the same spider (cron firing while the previous run still crawls, a manual run
-next to the scheduled one) closes at once with finish reason `locked` and exits LOCKED (5).
+next to the scheduled one) does not start: one line naming the holder, exit LOCKED (5).
 The lock is an OS file lock (fcntl.flock): it goes away with the process, so a killed run never
 leaves a stale lock behind.
 """
@@ -14,12 +14,11 @@ import os
 from pathlib import Path
 
 from scrapy import signals
-from twisted.internet import reactor
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 
-from ..exitcodes import LOCKED, fail_run
+from ..config import ConfigError
+from ..exitcodes import LOCKED, StartRefused
 from ..paths import newsbot_home
 
 logger = logging.getLogger(__name__)
@@ -64,13 +63,17 @@ class RunLock:
 
 class RunLockExtension:
     def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-        # Taken when the crawler is built, before the engine can send any request.
+        # Taken when the crawler is built, before the engine opens the spider: a run that finds
+        # the lock held stops before its feed storages open (an `-O out.jsonl` stays as it was).
         self.lock: RunLock | None = RunLock(lock_path(crawler.settings, crawler.spidercls.name))
-        self.locked_out = not self.lock.acquire()
-        if self.locked_out:
-            self.lock = None
-        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        try:
+            acquired = self.lock.acquire()
+        except OSError as exc:
+            raise ConfigError(f"cannot take the run lock {self.lock.path} ({exc.strerror or exc}): make "
+                              f"NEWSBOT_HOME writable") from exc
+        if not acquired:
+            raise StartRefused(LOCKED, f"another run of {crawler.spidercls.name} is in progress (pid "
+                                       f"{self.lock.holder()}, lock {self.lock.path}); this run stops without crawling")
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
@@ -78,15 +81,6 @@ class RunLockExtension:
         if not crawler.settings.getbool("NEWSBOT_LOCK_ENABLED", True):
             raise NotConfigured("NEWSBOT_LOCK_ENABLED is off")
         return cls(crawler)
-
-    def spider_opened(self, spider) -> None:
-        if not self.locked_out:
-            return
-        held = RunLock(lock_path(self.crawler.settings, spider.name))
-        fail_run(self.crawler, LOCKED, f"another run of {spider.name} is in progress (pid {held.holder()}, "
-                                       f"lock {held.path}); this run stops without crawling")
-        # Not from inside the spider_opened handler: the engine finishes opening first.
-        reactor.callLater(0, lambda: deferred_from_coro(self.crawler.engine.close_spider_async(reason="locked")))
 
     def engine_stopped(self) -> None:
         if self.lock is not None:

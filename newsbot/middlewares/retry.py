@@ -14,7 +14,9 @@ newsbot/retry/waits and newsbot/retry/wait_seconds.
 
 Retry-After is about the whole site, not one URL: with NEWSBOT_RETRY_AFTER_PAUSES_DOMAIN (on by
 default) the domain's download slot starts no new request until the time has passed
-(newsbot/retry/domain_paused), so a rate-limited site is not hit by the rest of the queue.
+(newsbot/retry/domain_paused), so a rate-limited site is not hit by the rest of the queue; the
+retry itself is returned at once and waits in that slot like any delayed request, where Scrapy's
+downloader-aware scheduler sees the domain as busy and serves other domains first.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import email.utils
 import logging
 import random
 import time
+from time import monotonic
 
 from scrapy import Request
 from scrapy.crawler import Crawler
@@ -32,6 +35,8 @@ from scrapy.http import Response
 from scrapy.utils.response import response_status_message
 
 logger = logging.getLogger(__name__)
+# Delay given to a slot that had none, so that the downloader honours a pause (see pause_domain).
+MIN_PAUSE_DELAY = 0.001
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:
@@ -70,31 +75,34 @@ class BackoffRetryMiddleware(RetryMiddleware):
         wait = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempt - 1))
         return wait * random.uniform(0.75, 1.25)
 
+    def _count_wait(self, seconds: float) -> None:
+        self.stats.inc_value("newsbot/retry/waits")
+        self.stats.inc_value("newsbot/retry/wait_seconds", round(seconds, 3))
+
     async def _wait(self, seconds: float) -> None:
         if seconds <= 0:
             return
-        self.stats.inc_value("newsbot/retry/waits")
-        self.stats.inc_value("newsbot/retry/wait_seconds", round(seconds, 3))
+        self._count_wait(seconds)
         await asyncio.sleep(seconds)
 
-    def pause_domain(self, request: Request, seconds: float) -> None:
-        """Hold the request's download slot (its domain) for `seconds`: queued requests wait."""
+    def pause_domain(self, request: Request, seconds: float) -> bool:
+        """Hold the request's download slot (its domain) for `seconds`: nothing new starts there,
+        the retry included. False when there is no slot to hold (the caller then waits itself)."""
         downloader = getattr(getattr(self.crawler, "engine", None), "downloader", None)
         slot = downloader.slots.get(downloader.get_slot_key(request)) if downloader else None
-        if slot is None or not hasattr(slot, "latercall"):
-            return
-        from twisted.internet import reactor
-
-        def resume() -> None:
-            slot.latercall = None
-            downloader._process_queue(slot)  # what Scrapy's own delay timer calls
-
-        if slot.latercall is not None and slot.latercall.active():
-            if slot.latercall.getTime() - reactor.seconds() >= seconds:
-                return
-            slot.latercall.cancel()
-        slot.latercall = reactor.callLater(seconds, resume)
-        self.stats.inc_value("newsbot/retry/domain_paused")
+        if slot is None:
+            return False
+        # The downloader starts a slot's next request once its delay has passed since `lastseen`
+        # (Downloader._process_queue), so a `lastseen` in the future holds the slot until then
+        # plus one delay, whatever AutoThrottle makes of the delay meanwhile. A delay timer
+        # already pending needs nothing: when it fires the queue is looked at again.
+        until = monotonic() + seconds
+        if slot.lastseen < until:
+            slot.lastseen = until
+            # With no delay at all the downloader never looks at lastseen.
+            slot.delay = slot.delay or MIN_PAUSE_DELAY
+            self.stats.inc_value("newsbot/retry/domain_paused")
+        return True
 
     async def process_response(self, request: Request, response: Response):
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
@@ -114,8 +122,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
             self.stats.inc_value("newsbot/retry/retry_after_honoured")
             logger.info("%s answered %d; retrying after %.1fs as asked (Retry-After)",
                         request.url, response.status, asked)
-            if self.pause_domain_on_retry_after:
-                self.pause_domain(request, asked)
+            # The retry goes back to the scheduler at once and waits in the held slot, where the
+            # downloader and scheduler account for it, instead of in a coroutine sleeping here.
+            if self.pause_domain_on_retry_after and self.pause_domain(request, asked):
+                self._count_wait(asked)
+                return retry
         await self._wait(asked if asked is not None else self.backoff(retry.meta.get("retry_times", 1)))
         return retry
 

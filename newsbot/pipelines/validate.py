@@ -80,6 +80,10 @@ def markup_errors(item) -> list[tuple[str, str]]:
     return errors
 
 
+class InvalidItem(DropItem):
+    """An item the schema refuses: dropped, and not an article found as far as health goes."""
+
+
 class ValidatePipeline(StatelessPipeline):
     def process_item(self, item):
         errors = schema_errors(item) or markup_errors(item)
@@ -88,4 +92,4 @@ class ValidatePipeline(StatelessPipeline):
         field, message = errors[0]
         for name, _ in errors:
             self.stats.inc_value(f"newsbot/invalid/{name}")
-        raise DropItem(f"invalid item {ItemAdapter(item).get('url')}: field '{field}': {message}")
+        raise InvalidItem(f"invalid item {ItemAdapter(item).get('url')}: field '{field}': {message}")

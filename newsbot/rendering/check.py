@@ -12,6 +12,7 @@ from playwright.async_api import async_playwright
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from ..config import ConfigError
 from ..exitcodes import CONFIG, fail_run
 from .declarations import spider_renders
 from .handler import launch_options, missing_executable
@@ -26,6 +27,14 @@ class BrowserCheck:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserCheck:
+        # A browser that is not there at all stops the run while the crawler is built, before
+        # any feed file opens; whether it starts is probed once the engine runs (it is async).
+        spider = crawler.spider
+        if spider is not None and not crawler.settings.getbool("NEWSBOT_CHECKING") \
+                and spider_renders(spider, crawler.settings):
+            problem = missing_executable(launch_options(crawler.settings))
+            if problem:
+                raise ConfigError(problem)
         return cls(crawler)
 
     async def engine_started(self) -> None:

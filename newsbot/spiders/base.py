@@ -16,12 +16,26 @@ from w3lib.url import canonicalize_url, url_query_cleaner
 import scrapy
 from scrapy.http import Response
 
+from ..exitcodes import UsageRefused
 from ..parsing.article import OutletProfile, ParseResult, parse_article
 from ..parsing.feeds import feed_entries, sitemap_entries
 from ..parsing.structured import breadcrumbs
 from ..contracts import BODY_DRIFT_META, BODY_SOURCE_META
 from ..extensions.drift import record_selector_use
 from ..rendering.declarations import render_meta
+
+
+def _max_pages(value: int | str | None) -> int | None:
+    """-a max_pages=N: a positive integer, or a bad command line (exit 2, one line)."""
+    if value is None:
+        return None
+    try:
+        pages = int(value)
+    except (TypeError, ValueError):
+        pages = 0
+    if pages < 1:
+        raise UsageRefused(f"spider argument max_pages={value!r} is not valid: expected an integer >= 1")
+    return pages
 
 
 class PoliticsSpider(scrapy.Spider):
@@ -70,7 +84,7 @@ class PoliticsSpider(scrapy.Spider):
 
     def __init__(self, *args: Any, max_pages: int | str | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._max_pages_arg = int(max_pages) if max_pages is not None else None
+        self._max_pages_arg = _max_pages(max_pages)
         self._article_re = re.compile(self.article_url_pattern)
         self._section_re = re.compile(self.section_match, re.I) if self.section_match else None
         self._requested: set[str] = set()   # article URLs asked for, from any source

@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from ..exitcodes import CONFIG, fail_run
+from ..config import ConfigError
 from ..parsing.feeds import sitemap_entries
+from ..urls import OUTLET_ID, outlet_for_host
 from .base import PoliticsSpider
 
 FEED_LINKS = ('link[rel~="alternate"][type="application/rss+xml"]::attr(href), '
@@ -48,20 +49,28 @@ class GenericSpider(PoliticsSpider):
         self.section_path = parts.path.rstrip("/")
         keyword = section or (self.section_path.rsplit("/", 1)[-1] if self.section_path else "")
         self._section_re = re.compile(re.escape(keyword), re.I) if keyword else None
-        # Outlet ids are [a-z][a-z0-9_]* (schema): the host without "www." and with "_" for punctuation.
-        self.outlet_id = outlet or re.sub(r"[^a-z0-9]+", "_", self.host.removeprefix("www.")).strip("_") or "generic"
+        # The same id `python -m newsbot.extract` gives the site; an instance attribute, so that the
+        # items, the run summary and %(outlet)s in feed URIs all name the site, not "generic".
+        self.outlet = outlet or (outlet_for_host(self.host) if self.host else self.name)
         self.allowed_domains = [self.host.removeprefix("www.")] if self.host else []
 
     def profile(self):  # an instance method here: the outlet is known only from -a url
         profile = super().profile()
 
-        return replace(profile, outlet=self.outlet_id, section=None)
+        return replace(profile, outlet=self.outlet, section=None)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> GenericSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Checked as the crawler is built: a run without a site stops before any feed file opens.
+        if not spider.url or urlsplit(spider.url).scheme not in ("http", "https") or not spider.host:
+            raise ConfigError(f"generic spider needs -a url=<section URL> (http or https), got {spider.url!r}")
+        if not OUTLET_ID.match(spider.outlet):
+            raise ConfigError(f"generic spider argument outlet={spider.outlet!r} is not valid: expected lower-case "
+                              f"letters, digits and _, starting with a letter")
+        return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        if not self.url or urlsplit(self.url).scheme not in ("http", "https") or not self.host:
-            self.logger.error("generic spider needs -a url=<section URL> (http or https), got %r", self.url)
-            fail_run(self.crawler, CONFIG, "generic spider needs -a url=<section URL>")
-            return
         yield scrapy.Request(self.url, callback=self.parse_section, meta={"newsbot_page": 1}, dont_filter=True)
         root = f"{urlsplit(self.url).scheme}://{urlsplit(self.url).netloc}"
         yield scrapy.Request(f"{root}/robots.txt", callback=self.parse_robots, dont_filter=True)
