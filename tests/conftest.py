@@ -30,6 +30,15 @@ def require_binary(name: str, *candidates: str) -> str:
     pytest.skip(message)
 
 
+def plain_listing_env() -> dict[str, str]:
+    """Environment for a crawl of an outlet whose listing is rendered, in a test about something
+    else. With Chromium installed (CI installs it) the crawl renders as users' crawls do; without
+    it the listing is read as a plain page, as `make demo` does, rather than the run stopping with
+    exit 6 for a browser the test is not about."""
+    installed = shutil.which("chromium") or os.access("/usr/bin/chromium", os.X_OK)
+    return {} if installed else {"NEWSBOT_RENDERING": "never"}
+
+
 @pytest.fixture
 def chromium() -> str:
     """Debian's Chromium (installed by .ci/run); skipped with a reason elsewhere, failed in CI."""

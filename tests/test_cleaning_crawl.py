@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import REPLAY, ROOT
+from tests.conftest import REPLAY, ROOT, plain_listing_env
 
 # Junk the Nikkei pages carry around their articles (see the fixture HTML and the seed text).
 JUNK = ["{{", "Sponsored Content", "free article", "Subscribe", "subscription", "Try 1 month", "Icon",
@@ -19,7 +19,8 @@ JUNK = ["{{", "Sponsored Content", "free article", "Subscribe", "subscription", 
 @pytest.mark.slow
 def test_nikkei_crawl_on_recordings_has_clean_bodies(tmp_path, isolated_newsbot_home):
     out = tmp_path / "items.jsonl"
-    env = {**os.environ, "NEWSBOT_REPLAY": str(REPLAY), "NEWSBOT_HOME": str(isolated_newsbot_home)}
+    env = {**os.environ, "NEWSBOT_REPLAY": str(REPLAY), "NEWSBOT_HOME": str(isolated_newsbot_home),
+           **plain_listing_env()}
     proc = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "nikkei_asia", "-O", f"{out}:jsonl", "-s", "LOG_LEVEL=INFO"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)

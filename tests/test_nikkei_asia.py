@@ -12,7 +12,7 @@ from newsbot.pipelines.validate import schema_errors
 from newsbot.processing import OfflinePipelines
 from newsbot.spiders.nikkei_asia import NikkeiAsiaSpider
 
-from .conftest import FIXTURES, REPLAY, ROOT
+from .conftest import FIXTURES, REPLAY, ROOT, plain_listing_env
 from .helpers import read_jsonl, run_scrapy
 
 SEED_URL = "https://asia.nikkei.com/Politics/Japan-US-working-groups-will-duel-on-economic-cooperation"
@@ -101,7 +101,7 @@ def test_page_without_container_or_structured_body_uses_generic_extractor():
 @pytest.mark.slow
 def test_offline_crawl_writes_each_recorded_article_once(tmp_path):
     out = tmp_path / "nikkei.jsonl"
-    proc = run_scrapy("crawl", "nikkei_asia", "-O", f"{out}:jsonl")
+    proc = run_scrapy("crawl", "nikkei_asia", "-O", f"{out}:jsonl", env=plain_listing_env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     items = read_jsonl(out)
     recorded = {r["url"] for r in json.loads((NIKKEI / "recordings.json").read_text())["responses"]
@@ -124,7 +124,7 @@ def test_unrecorded_url_is_logged_counted_and_skipped(tmp_path):
     data["responses"] = [r for r in data["responses"] if "ldp-leadership" not in r["body"]]
     index.write_text(json.dumps(data))
     out = tmp_path / "out.jsonl"
-    proc = run_scrapy("crawl", "nikkei_asia", "-O", f"{out}:jsonl", replay=replay)
+    proc = run_scrapy("crawl", "nikkei_asia", "-O", f"{out}:jsonl", replay=replay, env=plain_listing_env())
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "replay: no recording for https://asia.nikkei.com/Politics/Japan-election/LDP-sets-date" in proc.stderr
     assert "'newsbot/replay/missing': 1" in proc.stderr

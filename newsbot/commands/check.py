@@ -17,6 +17,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from unittest import TextTestRunner
 
