@@ -40,8 +40,8 @@ def replay_copy(tmp_path) -> Path:
 def test_check_passes_offline_on_recordings():
     result = check("nikkei_asia")
     assert result.returncode == 0, result.stderr[-4000:]
-    # 27 with Chromium installed; without it the rendered listing's contract is skipped.
-    assert re.search(r"Ran (27|26) contracts", result.stderr) and "\nOK" in result.stderr
+    # 28 with Chromium installed; without it the rendered listing's contract is skipped.
+    assert re.search(r"Ran (28|27) contracts", result.stderr) and "\nOK" in result.stderr
 
 
 def test_every_outlet_declares_contracts_on_its_recordings():
@@ -90,7 +90,7 @@ def test_rendered_contract_runs_in_chromium_and_is_skipped_without_it(monkeypatc
     assert skipped.returncode == 0, skipped.stderr[-4000:]   # the plain contracts still ran
     assert "SKIPPED" in skipped.stderr and "Japan-election" in skipped.stderr
     assert "browser not found: /nonexistent/chromium" in skipped.stderr
-    assert "Ran 19 contracts" in skipped.stderr
+    assert "Ran 27 contracts" in skipped.stderr
     monkeypatch.setenv("CI", "true")                         # in CI a missing browser fails the check
     failed = check("nikkei_asia")
     assert failed.returncode == 1 and "cannot run: browser not found" in failed.stderr

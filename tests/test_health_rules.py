@@ -77,3 +77,13 @@ def test_drop_reason_keys_are_stable():
     assert drop_reason(Exception("invalid item https://x/1: field 'title': None is not of type 'string'")) == "invalid/title"
     assert drop_reason(Exception("duplicate of https://x/2")) == "duplicate"
     assert drop_reason(KeyError("x")) == "KeyError"
+
+
+def test_the_summary_says_how_many_articles_were_already_known_and_how_to_get_them_again():
+    stats = {"newsbot/dedup/skipped_known_url": 3, "newsbot/dedup/duplicate": 2, "newsbot/dedup/new": 0}
+    summary = build_summary(stats, "npr", "npr", 0)
+    assert summary["already_known"] == 5
+    text = human_summary(summary, None)
+    assert "5 article(s) delivered by earlier runs were not written again" in text
+    assert "scrapy dedup reset --outlet npr" in text
+    assert "known " not in human_summary(build_summary({"newsbot/dedup/new": 4}, "npr", "npr", 0), None)

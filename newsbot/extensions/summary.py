@@ -82,6 +82,8 @@ def build_summary(stats: dict[str, Any], spider_name: str, outlet: str, exit_cod
         "items": items,
         "items_seen": int(stats.get(STAT_ITEMS_SEEN, 0)),
         "new": dedup.get("new"),
+        # Articles earlier runs delivered: not fetched again (known URL) or dropped as duplicates.
+        "already_known": int(dedup.get("skipped_known_url", 0)) + int(dedup.get("duplicate") or 0),
         "duplicate": dedup.get("duplicate"),
         "updated": dedup.get("updated"),
         "dropped": _prefixed(stats, STAT_DROPPED),
@@ -114,6 +116,10 @@ def human_summary(summary: dict[str, Any], path: Path | None) -> str:
         f"junk      {kv(summary['junk_removed'])}",
         f"delivery  {kv(summary['delivery'])}",
     ]
+    if summary.get("already_known"):
+        lines.append(f"known     {summary['already_known']} article(s) delivered by earlier runs were not written "
+                     f"again; to write them again: scrapy dedup reset --outlet {summary['outlet']} (or "
+                     f"-s NEWSBOT_DEDUP_ENABLED=False for one run)")
     lines += [f"DRIFT     {line}" for line in summary["selector_drift"]]
     lines += [f"BROKEN    {line}" for line in summary["health"]]
     lines.append(f"exit      {summary['exit_code']}" + (f" ({'; '.join(summary['exit_reasons'])})" if summary["exit_reasons"] else " (ok)"))
