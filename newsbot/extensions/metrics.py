@@ -17,7 +17,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import logging
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from ..delivery.spool import write_atomic
 from ..exitcodes import exit_code_of
 from .summary import build_summary, run_identity
 
@@ -126,16 +126,6 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    # Not named *.prom: the collector skips it while it is being written.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 class RunMetricsExtension:
     def __init__(self, crawler: Crawler, target: str):
         self.crawler = crawler
@@ -172,7 +162,7 @@ class RunMetricsExtension:
                     for key, value in values.items():
                         labels = {"spider": spider, **({label: str(key)} if label else {})}
                         samples.append((name, labels, float(value)))
-                write_atomically(path, render(samples))
+                write_atomic(path, render(samples))  # a hidden .tmp name: the collector skips it
         except OSError as exc:
             logger.warning("metrics: could not write %s: %s", path, exc)
             return
