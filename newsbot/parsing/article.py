@@ -237,8 +237,7 @@ def _body_candidates(response: TextResponse, profile: OutletProfile, structured:
 def _evidence(response: TextResponse, structured: dict, paywalled: bool) -> PageEvidence:
     root = response.selector.root
     paragraphs = page_paragraphs(root) if isinstance(root, etree._Element) else []
-    return PageEvidence(paragraphs, paywalled=paywalled, live=structured.get("page_kind") == "live",
-                        video=structured.get("page_kind") == "video")
+    return PageEvidence(paragraphs, paywalled=paywalled, video=structured.get("page_kind") == "video")
 
 
 def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult:

@@ -92,7 +92,6 @@ class PageEvidence:
 
     paragraphs: list[str]            # the page's readable paragraphs
     paywalled: bool = False
-    live: bool = False
     video: bool = False              # a video page: its text is the video's description
     _paragraph_words: int | None = field(default=None, init=False, repr=False)
     _paragraph_bag: Counter | None = field(default=None, init=False, repr=False)

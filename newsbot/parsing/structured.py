@@ -222,10 +222,8 @@ def json_ld_fields(sel: Selector, problems: list[str] | None = None, scripts: li
         "canonical_url": _url(obj.get("mainEntityOfPage")) or _url(obj.get("url")),
     }
     fields["author_declared"] = bool(obj.get("author") or obj.get("creator"))
-    if "LiveBlogPosting" in _types(obj):
-        fields["page_kind"] = "live"
-    elif "VideoObject" in _types(obj):
-        fields["page_kind"] = "video"
+    if "VideoObject" in _types(obj):
+        fields["page_kind"] = "video"   # the article object is a video: a video page
     body = obj.get("articleBody")
     if isinstance(body, str) and body.strip():
         fields["body"] = plain_text(body, paragraphs=True)
