@@ -19,7 +19,7 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from .extract import Extractor
+from .extract import Extractor, error_text
 
 ERRORS = ("include", "skip", "raise")
 _shared: Extractor | None = None
@@ -66,5 +66,4 @@ def extract_many(pages: Iterable[tuple[bytes | str, str | None]], errors: str = 
             if errors == "raise":
                 raise
             if errors == "include":
-                reason = f"dropped: {exc}" if isinstance(exc, DropItem) else f"{type(exc).__name__}: {exc}"
-                yield {"url": url, "error": reason}
+                yield {"url": url, "error": error_text(exc)}

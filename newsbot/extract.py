@@ -89,6 +89,11 @@ class Extractor:
         return ItemAdapter(item).asdict()
 
 
+def error_text(exc: BaseException) -> str:
+    """Why a page gave no item, as the command line and `newsbot.extract_many` report it."""
+    return f"dropped: {exc}" if isinstance(exc, DropItem) else f"{type(exc).__name__}: {exc}"
+
+
 def read_url_map(path: str) -> dict[str, str]:
     mapping = {}
     for line in Path(path).read_text("utf-8").splitlines():
@@ -115,11 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         record: dict[str, Any]
         try:
             record = extractor.extract(Path(name), url_map.get(str(Path(name))) or args.url)
-        except DropItem as exc:
-            record, failures = {"error": f"dropped: {exc}"}, failures + 1
         except Exception as exc:  # one bad file never stops the others
             logger.debug("extraction failed for %s", name, exc_info=True)
-            record, failures = {"error": f"{type(exc).__name__}: {exc}"}, failures + 1
+            record, failures = {"error": error_text(exc)}, failures + 1
         print(json.dumps({**record, "path": name}, ensure_ascii=False), flush=True)
     return 1 if failures == len(files) else 0
 

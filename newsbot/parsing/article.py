@@ -23,7 +23,7 @@ from .generic import generic_fields, page_paragraphs
 from .metadata import fallback_metadata
 from .paywall import page_says_paywalled, text_says_paywalled
 from .structured import data_scripts, embedded_fields, json_ld_fields, link_canonical, meta_fields
-from .text import (clean_authors, clean_line, guess_language, join_cleaned_paragraphs, join_paragraphs,
+from .text import (clean_authors, clean_line, element_text, guess_language, join_cleaned_paragraphs, join_paragraphs,
                    normalize_language, paragraphs_of)
 
 # Fields read from structured data / selectors, in item order.
@@ -34,10 +34,6 @@ METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at
 MIN_GENERIC_WORDS = 25
 # Text of the links inside a body node (their share of the words tells a link list from prose).
 _LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
-# Elements whose text is never reader-visible content.
-_INVISIBLE = frozenset({"script", "style", "noscript", "template", "svg", "button"})
-# Elements that break a line: their text must not run into the next word.
-_BREAKING = frozenset({"br", "p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption"})
 
 
 @dataclass(frozen=True)
@@ -77,27 +73,11 @@ class ParseResult:
     preferred_source: str | None = None
 
 
-def _visible_text(element, parts: list[str]) -> None:
-    tag = element.tag if isinstance(element.tag, str) else ""
-    if tag in _INVISIBLE:
-        return
-    if tag in _BREAKING:
-        parts.append(" ")
-    if element.text:
-        parts.append(element.text)
-    for child in element:
-        _visible_text(child, parts)
-        if child.tail:
-            parts.append(child.tail)
-
-
 def _node_text(node: Any) -> str:
     """The reader-visible text of an element: inline markup joined as written, blocks spaced."""
     if isinstance(node, str):
         return clean_line(node)
-    parts: list[str] = []
-    _visible_text(node, parts)
-    return clean_line("".join(parts))
+    return clean_line(element_text(node))
 
 
 _CSS_TRANSLATORS = {"html": HTMLTranslator(), "xml": GenericTranslator()}
@@ -273,8 +253,7 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
     if structured.get("author_declared") and "authors" in wanted:
         wanted.remove("authors")
     if wanted and choice.chosen is not None:
-        found = fallback_metadata(response)
-        values.update({name: found[name] for name in wanted if found.get(name)})
+        values.update(fallback_metadata(response, wanted))
     return _build_result(response, profile, values, choice, paywalled, faults)
 
 

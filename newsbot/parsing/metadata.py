@@ -24,31 +24,41 @@ _BYLINE_TIME = etree.XPath(
     smart_strings=False)
 
 
-def fallback_metadata(response: TextResponse) -> dict[str, Any]:
-    """{"published_at": ISO date string, "authors": [names]} as far as the extractors find them."""
-    from htmldate import find_date
-    from trafilatura.metadata import extract_metadata
-
+def fallback_metadata(response: TextResponse, wanted: list[str]) -> dict[str, Any]:
+    """The `wanted` fields ("published_at": ISO date string, "authors": [names]) as far as the
+    extractors find them; each extractor runs only for the field it gives."""
     found: dict[str, Any] = {}
     tree = response.selector.root
     if not isinstance(tree, etree._Element):
         return found
+    if "published_at" in wanted:
+        found["published_at"] = _published(tree, response.url)
+    if "authors" in wanted:
+        found["authors"] = _authors(tree, response.url)
+    return {name: value for name, value in found.items() if value}
+
+
+def _published(tree: Any, url: str) -> str | None:
     stamp = next((value.strip() for value in _BYLINE_TIME(tree) if value.strip()), None)
     if stamp:
-        found["published_at"] = stamp
+        return stamp
+    from htmldate import find_date
+
     try:
         # original_date: the publication date, not the last modification.
-        date = None if stamp else find_date(tree, url=response.url, original_date=True,
-                                             extensive_search=False)
-        if date:
-            found["published_at"] = date
+        return find_date(tree, url=url, original_date=True, extensive_search=False)
     except Exception:  # noqa: BLE001 -- htmldate raises many kinds of errors on hostile markup
-        logger.debug("htmldate failed on %s", response.url, exc_info=True)
+        logger.debug("htmldate failed on %s", url, exc_info=True)
+        return None
+
+
+def _authors(tree: Any, url: str) -> list[str]:
+    from trafilatura.metadata import extract_metadata
+
     try:
-        document = extract_metadata(tree, default_url=response.url)
-        author = getattr(document, "author", None) if document is not None else None
-        if author:
-            found["authors"] = [name.strip() for name in author.split(";") if name.strip()]
+        document = extract_metadata(tree, default_url=url)
     except Exception:  # noqa: BLE001 -- as above
-        logger.debug("trafilatura metadata failed on %s", response.url, exc_info=True)
-    return found
+        logger.debug("trafilatura metadata failed on %s", url, exc_info=True)
+        return []
+    author = getattr(document, "author", None) if document is not None else None
+    return [name.strip() for name in author.split(";") if name.strip()] if author else []

@@ -7,9 +7,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-_WORD = re.compile(r"\w+")
-# CJK scripts have no spaces between words: count each ideograph/kana as a word.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# CJK scripts have no spaces between words: each ideograph/kana is a word. A word is one such
+# character, or a run of other word characters.
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_TOKEN = re.compile(f"[{_CJK_CHARS}]|[^\\W{_CJK_CHARS}]+")
 
 
 def clean_line(text: str | None) -> str:
@@ -60,8 +61,6 @@ def join_cleaned_paragraphs(paragraphs: Iterable[str]) -> str:
 _ASCII_WORD_BYTES = bytes(c if chr(c).isalnum() or chr(c) == "_" else 0x20 for c in range(128)) + b" " * 128
 
 
-_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]|[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
-
 
 def word_tokens(text: str) -> list[bytes]:
     """The words of `text`, lower-cased, as UTF-8 bytes (each CJK character one word): keys to
@@ -76,9 +75,7 @@ def word_count(text: str | None) -> int:
         return 0
     if text.isascii():
         return len(text.encode("ascii").translate(_ASCII_WORD_BYTES).split())
-    cjk = len(_CJK.findall(text))
-    latin = len(_WORD.findall(_CJK.sub(" ", text)))
-    return latin + cjk
+    return len(_TOKEN.findall(text))
 
 
 def normalize_body(text: str | None) -> str:
@@ -159,40 +156,47 @@ _HTML_ELEMENTS = ("a|abbr|article|aside|b|blockquote|br|caption|cite|code|div|em
                   "h[1-6]|hr|i|iframe|img|li|link|meta|ol|p|picture|pre|q|s|script|section|small|source|span|"
                   "strong|style|sub|sup|table|tbody|td|th|thead|tr|u|ul|video")
 _TAG = re.compile(rf"<!--.*?-->|</?(?:{_HTML_ELEMENTS})(?:\s[^<>]*)?/?>", re.IGNORECASE | re.DOTALL)
-_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr",
-                         "figcaption", "section", "article", "ul", "ol", "table", "pre"})
-_HIDDEN_TAGS = frozenset({"script", "style", "template", "noscript"})
+# Elements whose text a reader never sees, and elements whose text starts on a new line (it must
+# not run into the next word).
+_HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "button"})
+_BLOCK_TAGS = frozenset({"p", "div", "br", "li", "td", "th", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+                         "blockquote", "figcaption", "section", "article", "ul", "ol", "table", "pre"})
+
+
+def _walk(element, parts: list[str], breaker: str) -> None:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag in _HIDDEN_TAGS:
+        return
+    if tag in _BLOCK_TAGS:
+        parts.append(breaker)
+    if element.text and tag:    # a comment's text is not the page's
+        parts.append(element.text)
+    for child in element:
+        _walk(child, parts, breaker)
+        if child.tail:
+            parts.append(child.tail)
+    if tag in _BLOCK_TAGS:
+        parts.append(breaker)
+
+
+def element_text(element, breaker: str = " ") -> str:
+    """The reader-visible text of an lxml element: inline markup joined as written, blocks
+    separated by `breaker`; scripts, styles and comments left out."""
+    parts: list[str] = []
+    _walk(element, parts, breaker)
+    return "".join(parts)
 
 
 def _markup_text(markup: str, paragraphs: bool) -> str:
     """The text a browser shows for a fragment of HTML: blocks become line breaks (`paragraphs`)
-    or spaces; scripts and styles are dropped."""
+    or spaces."""
     from lxml import etree, html as lxml_html
 
     try:
         root = lxml_html.fragment_fromstring(markup, create_parent="div")
     except (etree.ParserError, ValueError):
         return _TAG.sub(" ", markup)
-    parts: list[str] = []
-    breaker = "\n" if paragraphs else " "
-
-    def walk(element) -> None:
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag in _HIDDEN_TAGS:
-            return
-        if tag in _BLOCK_TAGS:
-            parts.append(breaker)
-        if element.text and tag:
-            parts.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-        if tag in _BLOCK_TAGS:
-            parts.append(breaker)
-
-    walk(root)
-    return "".join(parts)
+    return element_text(root, "\n" if paragraphs else " ")
 
 
 def plain_text(value: str | None, *, paragraphs: bool = False) -> str:
