@@ -221,7 +221,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_SELECTOR_DRIFT_SHARE", 0.25, "float",
             "an outlet's body selector losing to another body path on this share of a run's articles is "
             "reported as drift", minimum=0, maximum=1),
-    Setting("NEWSBOT_SELECTOR_DRIFT_MIN_ARTICLES", 3, "int",
+    Setting("NEWSBOT_SELECTOR_DRIFT_MIN_ARTICLES", 10, "int",
             "fewest articles of an outlet in a run for its selector drift to be judged", minimum=1),
     Setting("NEWSBOT_ALERT_WEBHOOK", None, "str", "URL that gets a JSON POST when a run exits non-zero "
             "(credentials in it become basic auth; never logged)", secret=True, env="use"),

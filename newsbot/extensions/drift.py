@@ -62,7 +62,7 @@ class SelectorDriftMonitor:
     def from_crawler(cls, crawler: Crawler) -> SelectorDriftMonitor:
         settings = crawler.settings
         return cls(crawler, settings.getfloat("NEWSBOT_SELECTOR_DRIFT_SHARE", 0.25),
-                   settings.getint("NEWSBOT_SELECTOR_DRIFT_MIN_ARTICLES", 3))
+                   settings.getint("NEWSBOT_SELECTOR_DRIFT_MIN_ARTICLES", 10))
 
     def spider_closed(self, spider) -> None:
         stats = self.crawler.stats
