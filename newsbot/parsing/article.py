@@ -24,7 +24,7 @@ from .metadata import fallback_metadata
 from .paywall import page_says_paywalled, text_says_paywalled
 from .structured import data_scripts, embedded_fields, json_ld_fields, link_canonical, meta_fields
 from .text import (clean_authors, clean_line, element_text, guess_language, join_cleaned_paragraphs, join_paragraphs,
-                   normalize_language, paragraphs_of)
+                   normalize_language, paragraphs_of, plain_text)
 
 # Fields read from structured data / selectors, in item order.
 METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at", "section", "tags",
@@ -268,7 +268,9 @@ def _build_result(response: TextResponse, profile: OutletProfile, values: dict[s
     drift = body_css if body_css and chosen is not None and body_source != "selectors" and \
         not choice.video_page else None
     faults = list(dict.fromkeys(faults))
-    title = clean_line(values.get("title"))
+    # One-line fields as plain text whatever path gave them (a page that escaped its headline
+    # twice shows "&amp;"; a broken one puts markup in it): empty afterwards is no title.
+    title = plain_text(values.get("title"))
     # Selector and structured paragraphs come out of clean_line already (embedded and generic
     # ones may not): no second cleaning for those.
     body = join_cleaned_paragraphs(paragraphs) if body_source in ("selectors", "structured") else \
@@ -292,7 +294,7 @@ def _build_result(response: TextResponse, profile: OutletProfile, values: dict[s
         outlet=profile.outlet,
         section=clean_line(values.get("section")) or profile.section,
         title=title,
-        standfirst=clean_line(values.get("standfirst")) or None,
+        standfirst=plain_text(values.get("standfirst")) or None,
         authors=clean_authors(values.get("authors") or []),
         published_at=dates["published_at"],
         updated_at=dates["updated_at"],
