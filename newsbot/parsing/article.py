@@ -7,6 +7,7 @@ data, its body chosen among every path that gives one (`newsbot.parsing.body_cho
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from typing import Any
@@ -33,7 +34,6 @@ METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at
 # that is not an article.
 MIN_GENERIC_WORDS = 25
 # Text of the links inside a body node (their share of the words tells a link list from prose).
-_LINK_TEXT = etree.XPath(".//a//text()", smart_strings=False)
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,9 @@ def _select(response: TextResponse, css: str, name: str) -> Any:
     return values[0] if values else None
 
 
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
+
+
 def _absolute(response: TextResponse, url: Any) -> str | None:
     if not isinstance(url, str) or not url.strip():
         return None
@@ -121,7 +124,7 @@ def _absolute(response: TextResponse, url: Any) -> str | None:
         host = parts.hostname or ""
     except ValueError:  # e.g. "https://<![CDATA[www...": a bracket in the host is "Invalid IPv6 URL"
         return None
-    if any(c.isspace() or ord(c) < 0x20 for c in absolute):
+    if _SPACE_OR_CONTROL.search(absolute):
         return None
     # "https://.www.example/..." or "https://a..b/": no such host (an empty DNS label).
     if not host or host.startswith(".") or ".." in host:
@@ -167,7 +170,8 @@ def _resolve_fields(response: TextResponse, profile: OutletProfile, faults: list
     sel = response.selector
     canonical = link_canonical(sel)
     structured = meta_fields(sel, canonical)
-    scripts = data_scripts(sel)  # one scan of the page for both readers (nothing changes the tree yet)
+    # One scan of the page for both readers (nothing changes the tree yet).
+    scripts = data_scripts(sel, fusion="Fusion.globalContent" in response.text)
     embedded = embedded_fields(sel, profile.next_data_article, scripts)
     embedded_body = embedded.pop("body_paragraphs", [])
     structured.update(embedded)
@@ -187,26 +191,29 @@ def _resolve_fields(response: TextResponse, profile: OutletProfile, faults: list
     return values, structured, embedded_body
 
 
-def _selector_candidate(response: TextResponse, css: str) -> BodyCandidate:
+def _selector_candidate(response: TextResponse, css: str, texts: dict) -> BodyCandidate:
+    """The outlet selectors' body; `texts` gets each selected element's text (the page's
+    paragraph evidence reads the same elements: each is read once)."""
     nodes = [node for node in _css_nodes(response, css) if not isinstance(node, str)]
     paragraphs, link_words = [], 0
     for node in nodes:
-        text = _node_text(node)
+        text = texts[node] = _node_text(node)
         if text:
             paragraphs.append(text)
-            link_words += sum(len(t.split()) for t in _LINK_TEXT(node))
+            # Links by walking the element (one XPath call per paragraph cost more than its text).
+            link_words += sum(len(link.text_content().split()) for link in node.iter("a"))
     candidate = BodyCandidate("selectors", paragraphs)
     candidate.link_share = link_words / candidate.words if candidate.words else 0.0
     return candidate
 
 
 def _body_candidates(response: TextResponse, profile: OutletProfile, structured: dict,
-                     embedded_body: list[str]) -> list[BodyCandidate]:
+                     embedded_body: list[str], texts: dict) -> list[BodyCandidate]:
     """The cheap body paths, in the outlet's order of preference."""
     candidates = []
     body_css = profile.overrides.get("body") or profile.selectors.get("body")
     if body_css:
-        candidates.append(_selector_candidate(response, body_css))
+        candidates.append(_selector_candidate(response, body_css, texts))
     if structured.get("body"):
         candidates.append(BodyCandidate("structured", paragraphs_of(structured["body"])))
     if embedded_body:
@@ -214,9 +221,9 @@ def _body_candidates(response: TextResponse, profile: OutletProfile, structured:
     return candidates
 
 
-def _evidence(response: TextResponse, structured: dict, paywalled: bool) -> PageEvidence:
+def _evidence(response: TextResponse, structured: dict, paywalled: bool, texts: dict) -> PageEvidence:
     root = response.selector.root
-    paragraphs = page_paragraphs(root) if isinstance(root, etree._Element) else []
+    paragraphs = page_paragraphs(root, texts) if isinstance(root, etree._Element) else []
     return PageEvidence(paragraphs, paywalled=paywalled, video=structured.get("page_kind") == "video")
 
 
@@ -235,8 +242,9 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
         if nodes:
             nodes.drop()
             dropped = True
-    candidates = _body_candidates(response, profile, structured, embedded_body)
-    evidence = _evidence(response, structured, paywalled)
+    texts: dict = {}   # element -> its text, read once for the selectors and the evidence
+    candidates = _body_candidates(response, profile, structured, embedded_body, texts)
+    evidence = _evidence(response, structured, paywalled, texts)
     # The costly path, the generic extractor, only when the cheap ones look thin.
     generic: dict[str, Any] = {}
     if looks_thin(candidates, evidence) or not values.get("title"):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from lxml import html as lxml_html
+from lxml import etree, html as lxml_html
 from parsel import Selector
 
 from .structured import json_ld_fields, meta_fields
@@ -64,16 +64,23 @@ _FURNITURE = frozenset({"nav", "footer", "header", "aside", "form", "li", "block
 MIN_SHARE_OF_PAGE_PARAGRAPHS = 0.5
 
 
-def page_paragraphs(tree: Any) -> list[str]:
-    roots = tree.xpath("//article") or tree.xpath("//main") or tree.xpath("//body") or [tree]
-    root = roots[0]
+_ARTICLE_ROOT = etree.XPath("(//article | //main | //body)")
+
+
+def page_paragraphs(tree: Any, texts: dict | None = None) -> list[str]:
+    """The text of the page's paragraphs (see _FURNITURE); `texts`: paragraphs' texts already
+    read, by element."""
+    found: dict[str, Any] = {}
+    for element in _ARTICLE_ROOT(tree):   # one scan; the first of each kind in document order
+        found.setdefault(element.tag, element)
+    root = next((found[tag] for tag in ("article", "main", "body") if tag in found), tree)
     paragraphs = []
     for p in root.iter("p"):
         ancestor = p.getparent()
         while ancestor is not None and ancestor is not root and ancestor.tag not in _FURNITURE:
             ancestor = ancestor.getparent()
         if ancestor is root or ancestor is None:
-            text = clean_line(p.text_content())
+            text = texts[p] if texts and p in texts else clean_line(p.text_content())
             if text:
                 paragraphs.append(text)
     return paragraphs

@@ -30,6 +30,10 @@ _LANG = etree.XPath("/html/@lang", smart_strings=False)
 # walk of the whole tree (40-100 µs on a 100 KB page), and parse_article asks all three.
 _DATA_SCRIPTS = etree.XPath(
     '//script[@type="application/ld+json" or @id="__NEXT_DATA__" or contains(., "Fusion.globalContent")]')
+# The same without reading every script's text: pages carry 100 KB of scripts, and testing each for
+# Fusion.globalContent cost more than the rest of the scan; one find in the page's text says
+# whether any can hold it.
+_DATA_SCRIPTS_NO_FUSION = etree.XPath('//script[@type="application/ld+json" or @id="__NEXT_DATA__"]')
 _TEXT_NODES = etree.XPath("text()", smart_strings=False)
 _HAS_FUSION = etree.XPath('contains(., "Fusion.globalContent")')
 
@@ -45,12 +49,15 @@ def _strings(sel: Selector, query: etree.XPath) -> list[str]:
     return query(root) if root is not None else sel.xpath(query.path).getall()
 
 
-def data_scripts(sel: Selector) -> list | None:
+def data_scripts(sel: Selector, fusion: bool = True) -> list | None:
     """The page's JSON-LD, __NEXT_DATA__ and Fusion.globalContent scripts (lxml elements, in
     document order), for json_ld_objects and embedded_json to share one scan; None when `sel` has
-    no lxml tree. Only valid until the tree changes."""
+    no lxml tree. `fusion=False`: the page's text has no "Fusion.globalContent" (no script to test
+    for it). Only valid until the tree changes."""
     root = _lxml_root(sel)
-    return _DATA_SCRIPTS(root) if root is not None else None
+    if root is None:
+        return None
+    return _DATA_SCRIPTS(root) if fusion else _DATA_SCRIPTS_NO_FUSION(root)
 
 
 def _script_texts(sel: Selector, scripts: list | None, expression: str, wanted) -> list[str]:
