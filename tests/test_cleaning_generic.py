@@ -66,3 +66,45 @@ def test_page_paragraphs_skip_navigation_inside_the_article():
     html = _page("<article><nav><p>Home / Politics</p></nav>" + "".join(f"<p>{s}</p>" for s in SENTENCES)
                  + "<aside><p>Most read: something else entirely</p></aside></article>")
     assert generic.page_paragraphs(generic._parse(html)) == SENTENCES
+
+
+STEPS = ["- Register to vote by the deadline.", "- Bring photo identification.", "- Check where your polling place is."]
+FRAME = ["Home", "Sign up for our newsletter", "Most read stories"]
+
+
+def test_the_broad_reading_fills_the_span_of_the_precise_one_only():
+    precise = [SENTENCES[0], "Here is what voters need to know:", SENTENCES[1]]
+    broad = FRAME[:1] + [SENTENCES[0], "Here is what voters need to know:", *STEPS, SENTENCES[1]] + FRAME[1:]
+    assert generic.within_span(precise, broad) == [SENTENCES[0], "Here is what voters need to know:", *STEPS,
+                                                   SENTENCES[1]]
+    # The broad reading missing one precise paragraph, or holding them in another order, says
+    # nothing about where the article is: the precise reading stays.
+    assert generic.within_span(precise, broad[:2] + broad[3:]) == precise
+    assert generic.within_span(precise, [SENTENCES[1], *STEPS, SENTENCES[0], "Here is what voters need to know:"]) \
+        == precise
+
+
+def test_a_colon_with_no_list_after_it_announces_a_missing_block():
+    assert generic.announces_missing_block([SENTENCES[0], "Here is what voters need to know:", SENTENCES[1]])
+    assert generic.announces_missing_block([SENTENCES[0], "The steps are:"])
+    assert not generic.announces_missing_block([SENTENCES[0], "Here is what voters need to know:", *STEPS])
+    assert not generic.announces_missing_block(SENTENCES)
+
+
+def test_the_second_reading_runs_only_when_the_first_announces_a_missing_block(monkeypatch):
+    readings = []
+
+    def reading(tree, url, **options):
+        readings.append(options)
+        if options.get("favor_recall"):
+            return FRAME[:1] + [SENTENCES[0], "Here is what voters need to know:", *STEPS, SENTENCES[1]]
+        return first
+
+    monkeypatch.setattr(generic, "_trafilatura_paragraphs", reading)
+    first = SENTENCES[:2]
+    assert generic.generic_body(generic._parse(_page("<p>x</p>"))) == SENTENCES[:2]
+    assert readings == [{}]
+    first = [SENTENCES[0], "Here is what voters need to know:", SENTENCES[1]]
+    assert generic.generic_body(generic._parse(_page("<p>x</p>"))) == \
+        [SENTENCES[0], "Here is what voters need to know:", *STEPS, SENTENCES[1]]
+    assert readings == [{}, {}, {"favor_recall": True}]

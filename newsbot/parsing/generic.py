@@ -11,6 +11,8 @@ removes that, as for every other body.
 from __future__ import annotations
 
 import logging
+import re
+from copy import deepcopy
 from typing import Any
 
 from lxml import etree, html as lxml_html
@@ -20,6 +22,7 @@ from .structured import json_ld_fields, meta_fields
 from .text import clean_line, paragraphs_of
 
 logger = logging.getLogger(__name__)
+_WORD_RUN = re.compile(r"\w+")
 
 # trafilatura options: tables hold article facts (results, figures); comments are not the article.
 TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "include_images": False,
@@ -107,12 +110,11 @@ def _fallback_title(sel: Selector) -> str | None:
     return None
 
 
-def generic_body(tree: Any, url: str | None = None) -> list[str]:
-    """The main-text paragraphs trafilatura finds in a parsed page (lxml tree); [] if none."""
+def _trafilatura_paragraphs(tree: Any, url: str | None, **options: Any) -> list[str]:
     import trafilatura  # imported lazily: it is heavy and most pages never need it
 
     try:
-        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+        doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS, **options)
     except Exception:  # trafilatura raises many kinds of errors on hostile markup
         logger.warning("generic extraction failed for %s", url, exc_info=True)
         return []
@@ -120,6 +122,46 @@ def generic_body(tree: Any, url: str | None = None) -> list[str]:
         return []
     text = doc.get("text") if isinstance(doc, dict) else getattr(doc, "text", None)
     return paragraphs_of(text)
+
+
+def _paragraph_key(paragraph: str) -> str:
+    return " ".join(_WORD_RUN.findall(paragraph.casefold()))
+
+
+def within_span(precise: list[str], broad: list[str]) -> list[str]:
+    """`broad`'s paragraphs from the first to the last of `precise`'s, when `broad` holds all of
+    `precise` in the same order; else `precise`.
+
+    trafilatura's precise reading of a page skips blocks in the middle of an article (the bullet
+    list of a summary, a list of steps) that its broader reading keeps, along with the page's
+    frame. What the broader reading adds between the first and the last paragraph of the precise
+    one sits inside the article; what it adds before or after is the frame, and stays out."""
+    position: dict[str, int] = {}
+    for index, paragraph in enumerate(broad):
+        position.setdefault(_paragraph_key(paragraph), index)
+    found = [position.get(_paragraph_key(paragraph)) for paragraph in precise]
+    if not found or None in found or found != sorted(found):
+        return precise
+    span = broad[found[0]:found[-1] + 1]
+    return span if len(span) > len(precise) else precise
+
+
+def announces_missing_block(paragraphs: list[str]) -> bool:
+    """A paragraph ending in a colon with no list item after it: the text introduces a list or
+    steps ("Here is what we know:") that the reading left out."""
+    return any(paragraph.endswith(":") and not following.startswith("- ")
+               for paragraph, following in zip(paragraphs, [*paragraphs[1:], ""]))
+
+
+def generic_body(tree: Any, url: str | None = None) -> list[str]:
+    """The main-text paragraphs trafilatura finds in a parsed page (lxml tree); [] if none: its
+    precise reading, and when that announces a block it does not hold, what its broader reading
+    (favor_recall, a second pass: only then) finds inside the precise reading's span."""
+    spare = deepcopy(tree)   # trafilatura prunes the tree it reads (a copy costs ~1 ms, a pass ~20)
+    precise = _trafilatura_paragraphs(tree, url)
+    if len(precise) < 2 or not announces_missing_block(precise):
+        return precise
+    return within_span(precise, _trafilatura_paragraphs(spare, url, favor_recall=True))
 
 
 def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
