@@ -290,6 +290,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_DELIVERY_BATCH_SECONDS", 0, "float", "> 0: also close a batch this many seconds after it "
             "opened", minimum=0),
     Setting("NEWSBOT_DELIVERY_RESEND_AT_START", True, "bool", "re-send what waits in the spool when a run starts"),
+    Setting("NEWSBOT_OUTPUT", None, "str", "where a crawl given no -O/-o or FEEDS writes its articles (a feed URI; "
+            "unset: <NEWSBOT_HOME>/output/%(outlet)s/%(time)s.jsonl; none: no output, and a crawl that would "
+            "record articles as seen refuses to start)"),
     Setting("NEWSBOT_DELIVERY_MANIFEST", True, "bool", "write a manifest next to delivered batches"),
     Setting("NEWSBOT_DELIVERY_MANIFEST_URI", None, "str", "where the manifest goes (unset: <first batch "
             "URI>.manifest.json)"),

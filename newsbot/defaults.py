@@ -93,6 +93,9 @@ LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"jsonl": "scrapy.exporters.JsonLinesItemExporter"}
 FEED_EXPORT_FIELDS = None
+# A run that found nothing new (most runs of a frequent schedule) writes no file, uploads no empty
+# object and manifest, and leaves an existing -O file as it was.
+FEED_STORE_EMPTY = False
 
 # --- reliability and security under faults (docs/faults-and-configuration.md) ------------------
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]

@@ -62,6 +62,8 @@ def crontab_lines(schedules: list[SpiderSchedule], project: Path, venv_bin: Path
     lines = [
         "# newsbot schedules (`scrapy schedule --crontab`); times are in the cron daemon's time zone.",
         "# Exit codes: 0 ok, 3 unhealthy, 4 undelivered, 5 locked (previous run still going), 6 config.",
+        "# Articles go to the project's FEEDS, else NEWSBOT_OUTPUT (unset: $NEWSBOT_HOME/output/<outlet>/<time>.jsonl,",
+        "# one file per run that found new articles). The generic spider needs -a url=: add its own lines.",
         f"NEWSBOT_HOME={home}",
     ]
     for entry in schedules:

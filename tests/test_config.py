@@ -296,3 +296,21 @@ def test_schedule_with_a_bad_setting_is_one_line_and_exit_6():
     assert result.stderr.strip().splitlines() == [
         "newsbot: setting NEWSBOT_SCHEDULES='{bbc: hourly' is not valid: expected a JSON object of spider name "
         'to 5-field cron expression, e.g. {"bbc": "0 * * * *"}']
+
+
+def test_the_generic_spider_is_locked_per_site(tmp_path, isolated_newsbot_home):
+    """Runs of the generic spider for two sites do not block each other; two for one site do."""
+    from newsbot.extensions.lock import lock_path
+    from newsbot.spiders.generic import GenericSpider
+
+    site_a, site_b = "https://www.riverside-courier.test/politics/", "https://news.example.org/politics/"
+    lock = lock_path(Settings({"NEWSBOT_HOME": str(isolated_newsbot_home)}), "generic",
+                     GenericSpider(url=site_a).outlet)
+    lock.parent.mkdir(parents=True)
+    with open(lock, "w") as held:             # as a running crawl of site A holds it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        same = run_scrapy("crawl", "generic", "-a", f"url={site_a}", "-O", str(tmp_path / "a.jsonl"))
+        other = run_scrapy("crawl", "generic", "-a", f"url={site_b}", "-O", str(tmp_path / "b.jsonl"))
+    assert same.returncode == exitcodes.LOCKED, same.stderr[-2000:]
+    assert "another run of generic is in progress" in refusal(same)
+    assert other.returncode != exitcodes.LOCKED and "another run" not in other.stderr, other.stderr[-2000:]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 import re
 import subprocess
 import sys
@@ -38,7 +40,8 @@ def test_crontab_lines_parse_with_croniter(isolated_newsbot_home):
         assert croniter.is_valid(expr), line
         entries[re.search(r"/scrapy crawl (\w+) ", command).group(1)] = (expr, command)
     listed = subprocess.run([SCRAPY, "list", *LOCAL], cwd=ROOT, capture_output=True, text=True, timeout=60)
-    assert set(entries) == set(listed.stdout.split())  # one line per spider
+    # One line per spider, but the generic one: without -a url= every scheduled run would fail.
+    assert set(entries) == set(listed.stdout.split()) - {"generic"}
     assert {"nikkei_asia", "local_politics", "local_raising"} <= set(entries)
     assert entries["nikkei_asia"][0] == "5 7 * * *"                 # setting beats the spider's attribute
     assert entries["local_politics"][0] == LocalPoliticsSpider.schedule
@@ -97,3 +100,44 @@ def test_crawlall_runs_spiders_in_one_process_with_worst_exit_code(isolated_news
     assert "crawlall: local_politics=0, local_raising=3 -> exit 3" in result.stdout
     for spider in ("local_politics", "local_raising"):
         assert list((isolated_newsbot_home / "runs" / spider).glob("*/run-summary.json"))
+
+
+def test_a_spider_that_needs_arguments_cannot_be_scheduled(isolated_newsbot_home):
+    result = schedule_cmd("--crontab", "generic")
+    assert result.returncode == exitcodes.USAGE
+    assert "generic needs -a url=...: a schedule cannot give it" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_crontab_line_delivers_and_a_run_with_nothing_new_writes_no_file(isolated_newsbot_home, replay_dir):
+    """The line cron runs writes the articles it records as seen (NEWSBOT_OUTPUT's default, one
+    JSON Lines file per run under NEWSBOT_HOME), and the next run, finding nothing new, adds no
+    empty file."""
+    result = schedule_cmd("--crontab", "bbc")
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stdout.splitlines() if "scrapy crawl bbc" in line)
+    command = line.split(None, 5)[5]
+    env = {**os.environ, "NEWSBOT_REPLAY": str(replay_dir), "NEWSBOT_RENDERING": "never"}
+    outputs = isolated_newsbot_home / "output" / "bbc"
+    for run in (1, 2):
+        done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        files = sorted(outputs.glob("*.jsonl"))
+        assert len(files) == 1, (run, files)
+        lines = files[0].read_text("utf-8").splitlines()
+        assert len(lines) == 3 and len({json.loads(x)["url"] for x in lines}) == 3
+
+
+def test_no_output_and_dedup_on_refuses_to_start(isolated_newsbot_home, replay_dir):
+    env = {**os.environ, "NEWSBOT_REPLAY": str(replay_dir), "NEWSBOT_RENDERING": "never"}
+    done = subprocess.run([SCRAPY, "crawl", "bbc", "-s", "NEWSBOT_OUTPUT=none"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == exitcodes.CONFIG
+    assert "no output: this crawl would record its articles as seen and write them nowhere" in done.stderr
+    assert "Traceback" not in done.stderr
+    # Nothing was recorded as seen: a run with an output delivers all three.
+    out = isolated_newsbot_home / "out.jsonl"
+    done = subprocess.run([SCRAPY, "crawl", "bbc", "-O", str(out)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert len(out.read_text("utf-8").splitlines()) == 3

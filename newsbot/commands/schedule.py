@@ -46,6 +46,12 @@ class Command(ScrapyCommand):
         unknown = [n for n in names if n not in loader.list()]
         if unknown:
             raise UsageError(f"unknown spider(s): {', '.join(unknown)}")
+        # A spider that needs arguments (generic: -a url=) would fail every scheduled run.
+        needing = {n: getattr(loader.load(n), "required_arguments", ()) for n in names}
+        if args and any(needing.values()):
+            raise UsageError("; ".join(f"{n} needs {', '.join(f'-a {a}=...' for a in needing[n])}: a schedule "
+                                       "cannot give it; run it from your own cron line" for n in args if needing[n]))
+        names = [n for n in names if not needing[n]]
         try:
             validate(self.settings)     # every run it starts would refuse a bad setting anyway
             schedules = [spider_schedule(loader.load(name), self.settings) for name in names]

@@ -10,6 +10,8 @@ from pathlib import Path
 from scrapy.exceptions import UsageError
 from scrapy.settings import BaseSettings
 
+from ..config import ConfigError
+from ..paths import newsbot_home
 from .secrets import SECRET_SETTINGS, Secret
 
 logger = logging.getLogger(__name__)
@@ -20,7 +22,31 @@ GZIP_PLUGIN = "scrapy.extensions.postprocessing.GzipPlugin"
 
 def delivery_settings(settings: BaseSettings) -> None:
     hide_secrets(settings)
+    default_output(settings)
     fix_feeds(settings)
+
+
+NO_OUTPUT = "none"
+
+
+def default_output(settings: BaseSettings) -> None:
+    """A crawl that records its articles as seen must write them somewhere: with no -O/-o and no
+    FEEDS, NEWSBOT_OUTPUT is its feed (unset: a JSON Lines file per run under NEWSBOT_HOME), or,
+    NEWSBOT_OUTPUT being "none", the run refuses to start. A crawl without dedup (`scrapy check`,
+    NEWSBOT_DEDUP_ENABLED=False) forgets nothing and is left as Scrapy runs it."""
+    if settings.getdict("FEEDS") or not settings.getbool("NEWSBOT_DEDUP_ENABLED", True):
+        return
+    output = settings.get("NEWSBOT_OUTPUT")
+    if output is None:
+        output = str(newsbot_home(settings).absolute() / "output" / "%(outlet)s" / "%(time)s.jsonl")
+    if output.strip().lower() == NO_OUTPUT:
+        raise ConfigError(
+            "no output: this crawl would record its articles as seen and write them nowhere (the next "
+            "run would skip them); give -O FILE or -o URI, FEEDS, or NEWSBOT_OUTPUT, or crawl with "
+            "-s NEWSBOT_DEDUP_ENABLED=False")
+    # No empty file for a run that found nothing new (a cron job every 15 minutes).
+    settings.set("FEEDS", {output: {"format": "jsonlines", "store_empty": False}}, priority="addon")
+    logger.info("no -O/-o or FEEDS given: articles are written to %s (NEWSBOT_OUTPUT)", output)
 
 
 def hide_secrets(settings: BaseSettings) -> None:

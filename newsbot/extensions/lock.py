@@ -1,4 +1,7 @@
-"""One run per spider at a time: an exclusive lock on <NEWSBOT_HOME>/locks/<spider>.lock.
+"""One run per spider at a time: an exclusive lock on <NEWSBOT_HOME>/locks/<spider>.lock, or, for a
+spider that crawls a site given as an argument (generic -a url=...), one per site:
+<NEWSBOT_HOME>/locks/<spider>.<outlet>.lock. Runs of the generic spider for two sites do not block
+each other; two runs for one site do.
 
 A second run of the same spider (cron firing while the previous run still crawls, a manual run
 next to the scheduled one) does not start: one line naming the holder, exit LOCKED (5).
@@ -11,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 from pathlib import Path
 
 from scrapy import signals
@@ -24,8 +28,19 @@ from ..paths import newsbot_home
 logger = logging.getLogger(__name__)
 
 
-def lock_path(settings, spider_name: str) -> Path:
-    return newsbot_home(settings) / "locks" / f"{spider_name}.lock"
+def lock_path(settings, spider_name: str, outlet: str | None = None) -> Path:
+    key = spider_name if not outlet or outlet == spider_name else f"{spider_name}.{_UNSAFE.sub('_', outlet)}"
+    return newsbot_home(settings) / "locks" / f"{key}.lock"
+
+
+def run_lock_path(crawler: Crawler) -> Path:
+    """The lock of what this run crawls: the spider, and the site when the run was given one (the
+    spider instance exists before extensions are built: its outlet is known)."""
+    spider = getattr(crawler, "spider", None)
+    return lock_path(crawler.settings, crawler.spidercls.name, getattr(spider, "outlet", None))
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class RunLock:
@@ -65,7 +80,7 @@ class RunLockExtension:
     def __init__(self, crawler: Crawler):
         # Taken when the crawler is built, before the engine opens the spider: a run that finds
         # the lock held stops before its feed storages open (an `-O out.jsonl` stays as it was).
-        self.lock: RunLock | None = RunLock(lock_path(crawler.settings, crawler.spidercls.name))
+        self.lock: RunLock | None = RunLock(run_lock_path(crawler))
         try:
             acquired = self.lock.acquire()
         except OSError as exc:

@@ -47,6 +47,9 @@ class PoliticsSpider(scrapy.Spider):
     language: ClassVar[str] = "en"        # BCP 47, used when the page does not say
     timezone: ClassVar[str] = "UTC"       # IANA zone for dates the page gives without offset
     section: ClassVar[str | None] = "Politics"
+    # Spider arguments a run cannot do without (-a name=value): `scrapy schedule` leaves such a
+    # spider out of the crontab, since a cron line could only run it without them.
+    required_arguments: ClassVar[tuple[str, ...]] = ()
 
     # --- discovery ---
     section_urls: ClassVar[list[str]] = []

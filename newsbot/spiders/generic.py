@@ -35,6 +35,7 @@ MAX_CHILD_SITEMAPS = 3
 class GenericSpider(PoliticsSpider):
     name = "generic"
     outlet_name = "Any outlet (generic)"
+    required_arguments = ("url",)
     section = None
     next_page = ('a[rel="next"]::attr(href), link[rel="next"]::attr(href), '
                  'a.next::attr(href), .pagination a[aria-label*="Next"]::attr(href)')
