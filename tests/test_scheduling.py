@@ -17,6 +17,7 @@ from scrapy.settings import Settings
 from newsbot import exitcodes
 from newsbot.scheduling import ForegroundScheduler, ScheduleError, SpiderSchedule, spider_schedule
 from tests.conftest import ROOT
+from tests.helpers import read_jsonl
 from tests.localsite import LocalSite
 from tests.local_spiders import LocalPoliticsSpider
 
@@ -100,6 +101,30 @@ def test_crawlall_runs_spiders_in_one_process_with_worst_exit_code(isolated_news
     assert "crawlall: local_politics=0, local_raising=3 -> exit 3" in result.stdout
     for spider in ("local_politics", "local_raising"):
         assert list((isolated_newsbot_home / "runs" / spider).glob("*/run-summary.json"))
+
+
+def test_crawlall_spiders_share_the_state_and_each_keep_their_output(isolated_newsbot_home, replay_dir):
+    """Four spiders on one SQLite state in one process (each had its own connection: one's open
+    write transaction made the next wait out the busy timeout on the shared thread, a hang of
+    minutes); each writes its own file; the default list leaves out the generic spider."""
+    env = {**os.environ, "NEWSBOT_REPLAY": str(replay_dir), "NEWSBOT_RENDERING": "never"}
+    spiders = ["bbc", "npr", "cnn", "guardian"]
+    result = subprocess.run([SCRAPY, "crawlall", *spiders], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=90)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "database is locked" not in result.stderr
+    counts = {s: len(read_jsonl(next((isolated_newsbot_home / "output" / s).glob("*.jsonl")))) for s in spiders}
+    assert all(counts.values()), counts
+    # One -O file for several spiders would be overwritten by each in turn: refused up front.
+    shared = isolated_newsbot_home / "two.jsonl"
+    refused = subprocess.run([SCRAPY, "crawlall", "bbc", "npr", "-O", str(shared)], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == exitcodes.USAGE and "would be written by 2 spiders" in refused.stderr
+    assert not shared.exists()
+    # Every spider by default, but the generic one (without -a url= it could only exit 6).
+    everyone = subprocess.run([SCRAPY, "crawlall"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    summary = next(line for line in everyone.stdout.splitlines() if line.startswith("crawlall: "))
+    assert "generic=" not in summary and "bbc=" in summary and "nikkei_asia=" in summary, summary
 
 
 def test_a_spider_that_needs_arguments_cannot_be_scheduled(isolated_newsbot_home):

@@ -23,18 +23,39 @@ def crawler_store(crawler: Crawler) -> StateStore:
     return crawler_state(crawler)
 
 
+# SQLite states open in this process, by URL: [store, crawlers using it].
+_SHARED_SQLITE: dict[str, list] = {}
+
+
+def _open_shared(url: str, settings) -> tuple[StateStore, list | None]:
+    """One SQLite connection per state file in a process. Crawlers of one process (`scrapy
+    crawlall`) run on one thread: a write transaction one keeps open between commits would make
+    another's BEGIN wait out the busy timeout on that thread, the holder's commit timer included
+    (a deadlock that ended only after 60 s, then started again)."""
+    entry = _SHARED_SQLITE.get(url) if url.startswith("sqlite://") else None
+    if entry is None or entry[0].closed:
+        store = open_store(url, commit_every=settings.getint("NEWSBOT_STATE_COMMIT_EVERY", 1000),
+                           commit_seconds=settings.getfloat("NEWSBOT_STATE_COMMIT_SECONDS", 2.0))
+        logger.info("state: %s", store.location)
+        if not url.startswith("sqlite://"):
+            return store, None
+        entry = _SHARED_SQLITE[url] = [store, 0]
+    entry[1] += 1
+    return entry[0], entry
+
+
 def crawler_state(crawler: Crawler) -> StateStore:
     """The crawler's NEWSBOT_STATE store, opened once, shared by dedup and learned boilerplate
-    (on SQLite: one connection, so they never wait on each other's write lock); flushed on a
-    timer and before every feed batch is committed, closed when the spider closes."""
+    (on SQLite: one connection, so they never wait on each other's write lock; also with the other
+    crawlers of the process that use the same file); flushed on a timer and before every feed
+    batch is committed, closed when the (last) spider using it closes."""
     store = getattr(crawler, _ATTR, None)
     if store is None:
         settings = crawler.settings
         seconds = settings.getfloat("NEWSBOT_STATE_COMMIT_SECONDS", 2.0)
-        store = open_store(state_url(settings), commit_every=settings.getint("NEWSBOT_STATE_COMMIT_EVERY", 1000),
-                           commit_seconds=seconds)
+        url = state_url(settings)
+        store, shared = _open_shared(url, settings)
         setattr(crawler, _ATTR, store)
-        logger.info("state: %s", store.location)
         # A quiet crawl must not hold the SQLite write lock (other runs wait on it): flush on a timer.
         flusher = task.LoopingCall(store.flush)
 
@@ -46,6 +67,13 @@ def crawler_state(crawler: Crawler) -> StateStore:
         def close(spider) -> None:
             if flusher.running:
                 flusher.stop()
+            if shared is not None:
+                shared[1] -= 1
+                if shared[1] > 0:
+                    store.flush()    # another crawler of this process still writes to it
+                    return
+                if _SHARED_SQLITE.get(url) is shared:
+                    del _SHARED_SQLITE[url]
             store.close()
         crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
     return store

@@ -350,6 +350,10 @@ class SQLiteStore(StateStore):
             if not os.access(folder_or_file, os.W_OK):
                 raise PermissionError(errno.EACCES, "not writable", str(folder_or_file))
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         if not self._closed:
             self.flush()
