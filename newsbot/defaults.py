@@ -93,8 +93,8 @@ LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"jsonl": "scrapy.exporters.JsonLinesItemExporter"}
 FEED_EXPORT_FIELDS = None
-# A run that found nothing new (most runs of a frequent schedule) writes no file, uploads no empty
-# object and manifest, and leaves an existing -O file as it was.
+# A run that found nothing new (most runs of a frequent schedule) writes no file and uploads no
+# empty object and manifest; an -O file (overwrite) is still emptied, as asked.
 FEED_STORE_EMPTY = False
 
 # --- reliability and security under faults (docs/faults-and-configuration.md) ------------------

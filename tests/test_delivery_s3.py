@@ -211,3 +211,18 @@ def test_hanging_server_is_bounded_by_the_timeout(server, isolated_newsbot_home)
     delivered = scrapy("deliver", *credentials(), *FAST, env=server.env(isolated_newsbot_home))
     assert delivered.returncode == OK, delivered.stderr[-3000:]
     assert sum(len(lines_of(v, k)) for k, v in data_objects(server.objects("news")).items()) == 4
+
+
+def test_a_run_with_nothing_new_uploads_nothing(server, isolated_newsbot_home, monkeypatch):
+    """Dedup on: the second run over the same pages finds nothing new and uploads no empty object
+    and no manifest (a cron job every 15 minutes would fill the bucket with them)."""
+    monkeypatch.setenv("NEWSBOT_DEDUP_ENABLED", "1")
+    server.client().create_bucket(Bucket="news")
+    first = crawl_nikkei(server, isolated_newsbot_home)
+    assert first.returncode == OK, first.stderr[-3000:]
+    uploaded = server.objects("news")
+    assert len(data_objects(uploaded)) == 1 and len(uploaded) == 2     # one batch, its manifest
+    again = crawl_nikkei(server, isolated_newsbot_home)
+    assert again.returncode == OK, again.stderr[-3000:]
+    assert "items     0 written" in again.stderr
+    assert server.objects("news").keys() == uploaded.keys()

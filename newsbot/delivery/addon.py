@@ -85,5 +85,9 @@ def fix_feeds(settings: BaseSettings) -> None:
                 logger.warning("FEED_EXPORT_BATCH_ITEM_COUNT=%d ignored for feed %s (its URI has no "
                                "%%(batch_id)d); it is written as one file", global_count, uri_text)
                 options["batch_item_count"] = 0
+        # -O asks for this run's articles in that file: a run with none empties it, as Scrapy
+        # does (a consumer reading it after every run must not read the last run's again). Other
+        # feeds follow FEED_STORE_EMPTY (newsbot: off, no empty file, object or manifest).
+        options.setdefault("store_empty", bool(options.get("overwrite")) or settings.getbool("FEED_STORE_EMPTY"))
         fixed[uri] = options
     settings.set("FEEDS", fixed, priority=settings.getpriority("FEEDS") or "addon")
