@@ -133,3 +133,22 @@ def test_distributed_mode_without_redis_is_a_clear_error(tmp_path):
                       env={"NEWSBOT_STATE": f"sqlite:///{tmp_path}/state.sqlite"}, timeout=60)
     assert proc.returncode != 0
     assert "NEWSBOT_DISTRIBUTED needs NEWSBOT_STATE=redis://" in proc.stderr
+
+
+def test_workers_started_together_on_one_machine_write_their_own_files(tmp_path):
+    """One command line for every worker, started in the same second: %(worker)s keeps their
+    files apart (with %(time)s alone the idle one wrote over the other's articles)."""
+    template = tmp_path / "out" / "politics-%(name)s-%(time)s-%(worker)s.jsonl"
+    with redis_server(tmp_path) as redis_url, politics_site(ARTICLES) as site:
+        env = {**os.environ, "NEWSBOT_STATE": redis_url, "NEWSBOT_HOME": str(tmp_path / "home")}
+        start_fleet_run(site, env)
+        workers = [subprocess.Popen([sys.executable, "-m", "scrapy", "crawl", "generated_site", "-a", f"site={site}",
+                                     "-O", f"{template}:jsonl", *FLEET], cwd=ROOT, env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for _ in (1, 2)]
+        logs = [proc.communicate(timeout=120)[1] for proc in workers]
+        assert [proc.returncode for proc in workers] == [0, 0], [log[-2000:] for log in logs]
+    files = sorted((tmp_path / "out").glob("*.jsonl"))
+    assert len(files) == 2, files
+    urls = [item["url"] for path in files for item in read_jsonl(path)]
+    assert len(urls) == len(set(urls)) and set(urls) == expected_urls(site)
+    assert not any("has no %(worker)s" in log for log in logs)

@@ -38,7 +38,9 @@ def default_output(settings: BaseSettings) -> None:
         return
     output = settings.get("NEWSBOT_OUTPUT")
     if output is None:
-        output = str(newsbot_home(settings).absolute() / "output" / "%(outlet)s" / "%(time)s.jsonl")
+        # A fleet's workers may share a disk and start in the same second: one file each.
+        name = "%(time)s-%(worker)s.jsonl" if settings.getbool("NEWSBOT_DISTRIBUTED") else "%(time)s.jsonl"
+        output = str(newsbot_home(settings).absolute() / "output" / "%(outlet)s" / name)
     if output.strip().lower() == NO_OUTPUT:
         raise ConfigError(
             "no output: this crawl would record its articles as seen and write them nowhere (the next "
@@ -89,5 +91,8 @@ def fix_feeds(settings: BaseSettings) -> None:
         # does (a consumer reading it after every run must not read the last run's again). Other
         # feeds follow FEED_STORE_EMPTY (newsbot: off, no empty file, object or manifest).
         options.setdefault("store_empty", bool(options.get("overwrite")) or settings.getbool("FEED_STORE_EMPTY"))
+        if settings.getbool("NEWSBOT_DISTRIBUTED") and "%(worker)s" not in uri_text:
+            logger.warning("fleet worker feed %s has no %%(worker)s in its name: workers given the same "
+                           "URI (the same command on several hosts) write over each other", uri_text)
         fixed[uri] = options
     settings.set("FEEDS", fixed, priority=settings.getpriority("FEEDS") or "addon")

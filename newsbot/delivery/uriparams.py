@@ -1,8 +1,12 @@
-"""FEED_URI_PARAMS hook: %(outlet)s, %(spider)s, %(date)s (UTC YYYY-MM-DD), %(run_id)s, and a
-%(batch_id)d that keeps growing across runs (so run 2's first batch never overwrites run 1's)."""
+"""FEED_URI_PARAMS hook: %(outlet)s, %(spider)s, %(date)s (UTC YYYY-MM-DD), %(run_id)s,
+%(worker)s (host and process id: unique among a fleet's workers, which may start in the same
+second) and a %(batch_id)d that keeps growing across runs (so run 2's first batch never overwrites
+run 1's)."""
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timezone
 from typing import Any
 
@@ -17,5 +21,10 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
     params["outlet"] = getattr(spider, "outlet", "") or spider.name
     params["date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     params["run_id"] = run.run_id
+    params["worker"] = worker_id()
     params["batch_id"] = run.batch_id(spider.name, int(params.get("batch_id") or 1))
     return params
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
