@@ -20,6 +20,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured, UsageError
 from scrapy.settings import BaseSettings
 
 from .addon import OVER_DEFAULTS
+from .extensions.health import STAT_FLEET_FOUND
 from .leases import FleetLeases
 from .paths import setting_or_env
 
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 QUEUE_KEY = "newsbot:%(spider)s:requests"
 SEEN_KEY = "newsbot:%(spider)s:seen"
+# Articles the workers of the current fleet run found (reset by `scrapy seed`).
+FOUND_KEY = "newsbot:%(spider)s:found"
+FOUND_TTL_SECONDS = 7 * 24 * 3600
 
 
 def redis_url(settings: BaseSettings) -> str:
@@ -62,7 +66,7 @@ def fleet_settings(settings: BaseSettings) -> None:
     # FleetLeases before Scrapy's FeedExporter (0): its item_scraped handler must see the batch
     # an item is about to be written into, before a rollover replaces it.
     settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0,
-                              "newsbot.leases.FleetLeases": -10}
+                              "newsbot.distributed.FleetFoundCounter": 0, "newsbot.leases.FleetLeases": -10}
     # Closest to the engine: links the items that really leave the callbacks to their lease.
     settings["SPIDER_MIDDLEWARES"] = {**settings.getdict("SPIDER_MIDDLEWARES"),
                                       "newsbot.leases.LeaseItemMiddleware": 10}
@@ -99,6 +103,46 @@ class FleetIdleExtension:
             raise DontCloseSpider("other workers hold leases")
 
 
+class FleetFoundCounter:
+    """Counts, in Redis, the articles every worker of a fleet run finds, and keeps this worker's
+    view of the total in the stats (newsbot/fleet/items_found) for the health policy: a worker
+    that found the queue empty is healthy when its fleet found articles."""
+
+    def __init__(self, crawler: Crawler):
+        from scrapy_redis import connection
+
+        self.stats = crawler.stats
+        self.server = connection.from_settings(crawler.settings)
+        self.key = FOUND_KEY % {"spider": crawler.spidercls.name}
+        for signal in (signals.item_scraped, signals.item_dropped):
+            crawler.signals.connect(self.item_found, signal=signal)
+        crawler.signals.connect(self.read_total, signal=signals.spider_idle)
+        crawler.signals.connect(self.read_total, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> FleetFoundCounter:
+        if not crawler.settings.getbool("NEWSBOT_DISTRIBUTED"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def item_found(self, *args, **kwargs) -> None:
+        try:
+            pipe = self.server.pipeline()
+            pipe.incr(self.key)
+            pipe.expire(self.key, FOUND_TTL_SECONDS)
+            self.stats.set_value(STAT_FLEET_FOUND, int(pipe.execute()[0]))
+        except Exception as exc:   # the count is advice for health, never a reason to lose an item
+            logger.warning("fleet article count unavailable (%s)", type(exc).__name__)
+
+    def read_total(self, *args, **kwargs) -> None:
+        try:
+            total = int(self.server.get(self.key) or 0)
+        except Exception as exc:
+            logger.warning("fleet article count unavailable (%s)", type(exc).__name__)
+            return
+        self.stats.set_value(STAT_FLEET_FOUND, max(total, self.stats.get_value(STAT_FLEET_FOUND, 0)))
+
+
 async def seed(crawler: Crawler, **spider_args) -> int:
     """Start a fleet run of crawler.spidercls: reset its queue and seen set, enqueue its start requests."""
     from scrapy_redis import connection, picklecompat
@@ -108,7 +152,7 @@ async def seed(crawler: Crawler, **spider_args) -> int:
     server = connection.from_settings(crawler.settings)
     # Leases are left alone: a live worker of the last run finishes its own, a dead one's come
     # back into this run's queue when they expire.
-    server.delete(QUEUE_KEY % {"spider": spider.name}, SEEN_KEY % {"spider": spider.name})
+    server.delete(*(key % {"spider": spider.name} for key in (QUEUE_KEY, SEEN_KEY, FOUND_KEY)))
     queue = PriorityQueue(server=server, spider=spider, key=QUEUE_KEY, serializer=picklecompat)
     count = 0
     async for request in spider.fleet_start_requests():

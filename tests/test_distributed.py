@@ -152,3 +152,20 @@ def test_workers_started_together_on_one_machine_write_their_own_files(tmp_path)
     urls = [item["url"] for path in files for item in read_jsonl(path)]
     assert len(urls) == len(set(urls)) and set(urls) == expected_urls(site)
     assert not any("has no %(worker)s" in log for log in logs)
+
+
+def test_a_worker_that_finds_the_queue_empty_is_healthy_when_its_fleet_found_articles(tmp_path):
+    """Cron starts N workers; one that comes late finds the work done. Its own run found nothing,
+    the fleet's found every article: exit 0, not a false UNHEALTHY (3)."""
+    with redis_server(tmp_path) as redis_url, politics_site(ARTICLES) as site:
+        env = {**os.environ, "NEWSBOT_STATE": redis_url}
+        start_fleet_run(site, env)
+        busy = worker(site, tmp_path / "w1.jsonl", env)
+        _, busy_log = busy.communicate(timeout=120)
+        assert busy.returncode == 0, busy_log[-2000:]
+        late = worker(site, tmp_path / "w2.jsonl", env)
+        _, late_log = late.communicate(timeout=120)
+    assert late.returncode == 0, late_log[-3000:]
+    assert stat(late_log, "item_scraped_count") == 0
+    assert stat(late_log, "newsbot/fleet/items_found") == ARTICLES
+    assert len(read_jsonl(tmp_path / "w1.jsonl")) == ARTICLES

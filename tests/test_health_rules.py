@@ -33,6 +33,13 @@ def test_a_run_that_finds_only_known_articles_is_healthy():
     assert line.startswith("min_items: 0 article(s) found")
 
 
+def test_an_idle_fleet_worker_is_judged_by_what_its_fleet_found():
+    idle = {"downloader/response_count": 1, "item_scraped_count": 0}
+    assert evaluate({**idle, "newsbot/fleet/items_found": 240}, POLICY) == []
+    [line] = evaluate({**idle, "newsbot/fleet/items_found": 0}, POLICY)
+    assert line.startswith("min_items: 0 article(s) found") and "the fleet run 0" in line
+
+
 def test_delivery_rule_reports_without_asking_twice_for_exit_4():
     crawler = get_crawler(LocalPoliticsSpider)
     crawler.stats.open_spider()

@@ -41,6 +41,9 @@ STAT_MISSING_REQUIRED = "newsbot/health/items_missing_required"
 STAT_MISSING_FIELD = "newsbot/health/missing/"
 STAT_UNDELIVERED = "newsbot/delivery/undelivered_batches"
 STAT_INVALID = "newsbot/health/items_invalid"
+# A fleet worker's view of the articles its whole fleet run found (newsbot.distributed): a worker
+# that found the queue empty is not a broken discovery when the fleet found articles.
+STAT_FLEET_FOUND = "newsbot/fleet/items_found"
 DEFAULT_REQUIRED = ("title", "body", "published_at")
 # Finish reasons for which health rules say nothing: the run never really ran (a browser check
 # that failed after the engine started; refusals before it never get this far).
@@ -74,9 +77,11 @@ def evaluate(stats: dict[str, Any], policy: dict[str, Any]) -> list[str]:
     invalid = int(stats.get(STAT_INVALID, 0))
     items = int(stats.get(STAT_ITEMS_SEEN, stats.get("item_scraped_count", 0))) + \
         int(stats.get("newsbot/dedup/skipped_known_url", 0)) - invalid
-    if items < policy["min_items"]:
+    fleet = stats.get(STAT_FLEET_FOUND)
+    if items < policy["min_items"] and (fleet is None or int(fleet) < policy["min_items"]):
         refused = f"; {invalid} more dropped as invalid, see newsbot/invalid/*" if invalid else ""
-        broken.append(f"min_items: {items} article(s) found (written, dropped or already known{refused}), "
+        whole = f"; the fleet run {int(fleet)}" if fleet is not None else ""
+        broken.append(f"min_items: {items} article(s) found (written, dropped or already known{refused}{whole}), "
                       f"policy requires at least {policy['min_items']}")
     failed = int(stats.get(outcomes.FAILED, 0))
     finished = failed + int(stats.get(outcomes.OK, 0))
