@@ -142,7 +142,10 @@ def test_a_crontab_line_delivers_and_a_run_with_nothing_new_writes_no_file(isola
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if "scrapy crawl bbc" in line)
     command = line.split(None, 5)[5]
-    env = {**os.environ, "NEWSBOT_REPLAY": str(replay_dir), "NEWSBOT_RENDERING": "never"}
+    # As cron runs it: an empty environment but HOME, PATH and the crontab's NEWSBOT_HOME line
+    # (offline: the recordings, read without a browser).
+    env = {"HOME": str(isolated_newsbot_home), "PATH": "/usr/bin:/bin", "NEWSBOT_HOME": str(isolated_newsbot_home),
+           "NEWSBOT_REPLAY": str(replay_dir), "NEWSBOT_RENDERING": "never"}
     outputs = isolated_newsbot_home / "output" / "bbc"
     for run in (1, 2):
         done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
