@@ -66,3 +66,21 @@ def test_console_scripts_and_commands_point_at_real_objects():
     for target in commands.values():
         module, _, name = target.partition(":")
         assert issubclass(getattr(import_module(module), name), ScrapyCommand), target
+
+
+def test_the_readme_outlet_table_matches_the_spiders():
+    """One row per spider, named, spelled and labelled with the language as the spider declares
+    them (the generic spider: any other outlet, the page's language)."""
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    table = readme[readme.index("| Outlet | Spider |"):].split("\n\n", 1)[0].splitlines()[2:]
+    rows = {}
+    for row in table:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        rows[cells[1].strip("`")] = (cells[0], cells[-1])
+    loader = SpiderLoader.from_settings(get_project_settings())
+    expected = {name: (loader.load(name).outlet_name, loader.load(name).language) for name in loader.list()}
+    expected["generic"] = ("any other outlet", "page's")
+    assert rows == expected
