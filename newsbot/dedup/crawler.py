@@ -48,7 +48,7 @@ def crawler_state(crawler: Crawler) -> StateStore:
     """The crawler's NEWSBOT_STATE store, opened once, shared by dedup and learned boilerplate
     (on SQLite: one connection, so they never wait on each other's write lock; also with the other
     crawlers of the process that use the same file); flushed on a timer and before every feed
-    batch is committed, closed when the (last) spider using it closes."""
+    batch is committed, closed when the (last) crawler using it stops."""
     store = getattr(crawler, _ATTR, None)
     if store is None:
         settings = crawler.settings
@@ -64,7 +64,14 @@ def crawler_state(crawler: Crawler) -> StateStore:
         crawler.signals.connect(start_flusher, signal=signals.spider_opened, weak=False)
         crawler.signals.connect(store.flush, signal=batch_committing, weak=False)
 
-        def close(spider) -> None:
+        def spider_closed(spider) -> None:
+            if flusher.running:
+                flusher.stop()
+            store.flush()
+
+        def close() -> None:
+            # Not at spider_closed: the feed batches are stored while its handlers run, and a batch
+            # the spool could not take undoes its items' decisions (newsbot.dedup.pending).
             if flusher.running:
                 flusher.stop()
             if shared is not None:
@@ -75,5 +82,6 @@ def crawler_state(crawler: Crawler) -> StateStore:
                 if _SHARED_SQLITE.get(url) is shared:
                     del _SHARED_SQLITE[url]
             store.close()
-        crawler.signals.connect(close, signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(spider_closed, signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(close, signal=signals.engine_stopped, weak=False)
     return store

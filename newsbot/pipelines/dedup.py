@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from ..dedup.crawler import crawler_store
 from ..dedup.index import DUPLICATE, NEW, UNCHANGED, UPDATE, ArticleFacts, Decision, DedupIndex
+from ..dedup.pending import PendingDecisions
 from ..dedup.signature import Signer
 from ..leases import FleetLeases
 from ..paths import setting_or_env
@@ -68,6 +69,8 @@ class DedupPipeline:
         self.crawler, self.stats, self.index, self.mode = crawler, crawler.stats, index, mode
         self.batcher = DecisionBatcher(index, batch_size)
         self.leases = FleetLeases.of(crawler)  # None unless a fleet worker
+        # Decisions of emitted items stand only once their spool batch is kept (see the module).
+        self.pending = PendingDecisions.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler):
@@ -113,4 +116,5 @@ class DedupPipeline:
             logger.info("updated article %s: version %d", facts.url, decision.version)
         assert decision.kind in (NEW, UPDATE, DUPLICATE)
         adapter["version"] = decision.version
+        self.pending.hold(item, decision, self.index)
         return item
