@@ -163,3 +163,35 @@ def test_spool_on_a_full_tmpfs_loses_and_repeats_nothing(size, tmp_path, isolate
             assert_recovered(site, tmp_path, first, 10)
     finally:
         subprocess.run(["umount", str(spool)], capture_output=True)
+
+
+def test_resume_ledger_made_immutable_mid_run_is_one_line_and_loses_nothing(tmp_path):
+    jobdir = tmp_path / "job"
+    ledger = jobdir / "newsbot-delivered.txt"
+    with politics_site(ARTICLES) as site:
+        args = [*crawl_args(site, tmp_path / "out1", None), "-s", f"JOBDIR={jobdir}"]
+        proc = subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        locked = False
+        try:
+            deadline = time.monotonic() + 240
+            while proc.poll() is None and (not ledger.exists() or ledger.read_text().count("\n") < ARTICLES // 3):
+                assert time.monotonic() < deadline, "the crawl recorded nothing"
+                time.sleep(0.05)
+            assert proc.poll() is None, "the crawl ended before the ledger could be made read-only"
+            chattr("+i", ledger)
+            locked = True
+            stdout, stderr = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            if locked:
+                chattr("-i", ledger)
+    first = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+    line = the_one_line(first)
+    assert first.returncode == exitcodes.UNDELIVERED
+    assert "the resume ledger" in line and "delivered item(s) not recorded in it" in line, line
+    # The ledger is bookkeeping for a restart: every article is delivered, once.
+    urls = delivered(tmp_path, "out1")
+    assert len(urls) == len(set(urls)) == ARTICLES
