@@ -158,7 +158,9 @@ class SpooledFeedStorage:
                                "as well as crawl it again", meta.key)
         not_forgotten = 0
         try:
-            await run_in_thread(PendingDecisions.of(self.crawler).undo, self.decisions)
+            # In the reactor thread, as every other use of the state: its connection is not
+            # shared across threads (a rare path; a few statements per item).
+            PendingDecisions.of(self.crawler).undo(self.decisions)
         except Exception as exc:   # the state failed too: say how many stay recorded
             not_forgotten = sum(1 for decision in self.decisions if decision.recorded)
             run.note_spool_cause(exc, where="dedup state: ")
