@@ -117,6 +117,9 @@ DOWNLOADER_MIDDLEWARES.update({
 })
 ITEM_PIPELINES.update({"newsbot.resume.SkipDeliveredPipeline": 990})
 # With JOBDIR: newsbot-delivered.txt makes a killed-and-restarted run lose and repeat nothing.
+# Before Scrapy's FeedExporter (0): ties each item's dedup decision to the spool batch it is
+# written into, so a batch that cannot be spooled takes its decisions back (newsbot/dedup/pending.py).
+EXTENSIONS["newsbot.dedup.pending.PendingDecisions"] = -5
 EXTENSIONS["newsbot.resume.DeliveryLedger"] = 900
 
 # --- rendering (newsbot/rendering, scrapy-playwright) ------------------------------------------

@@ -82,6 +82,8 @@ class DeliveryLedger:
         self._recover_after_crash()
         (jobdir / RUNNING).write_text(str(os.getpid()))
         self.file = self.path.open("a", encoding="utf-8")
+        self.error: OSError | None = None   # the ledger's first failed write
+        self.unrecorded = 0
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -161,14 +163,32 @@ class DeliveryLedger:
         urls |= set(response.request.meta.get("redirect_urls", [])) if response.request else set()
         new = sorted(u for u in urls if u and u not in self.delivered)
         if new:
-            self.file.write("".join(u + "\n" for u in new))
-            self.file.flush()
             self.delivered.update(new)
+            if self.error is None:
+                try:
+                    self.file.write("".join(u + "\n" for u in new))
+                    self.file.flush()
+                except OSError as exc:
+                    # The item is written to its feed all the same; only a restart after a crash
+                    # could repeat it. Said once, at the end (spider_closed), not per item.
+                    self.error = exc
+            if self.error is not None:
+                self.unrecorded += 1
         for file in [*files, self.file]:
             _fsync(file)
 
     def spider_closed(self, spider, reason: str) -> None:
-        self.file.close()
+        try:
+            self.file.close()
+        except OSError as exc:
+            self.error = self.error or exc
+        if self.error is not None:
+            from .exitcodes import UNDELIVERED, fail_run
+            fail_run(self.crawler, UNDELIVERED,
+                     f"the resume ledger {self.path} could not be written ({type(self.error).__name__}: "
+                     f"{self.error.strerror or self.error}): {self.unrecorded} delivered item(s) not recorded in "
+                     f"it; they are in their feeds, but a restart after a crash with this JOBDIR may deliver "
+                     f"them again")
         if reason == "finished" or reason.startswith("closespider") or reason == "shutdown":
             (self.jobdir / RUNNING).unlink(missing_ok=True)
 

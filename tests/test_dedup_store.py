@@ -263,3 +263,28 @@ def test_a_batch_decides_as_its_articles_one_after_another(state_url, tmp_path):
     finally:
         one_by_one.close()
         together.close()
+
+
+def test_undo_puts_the_state_back_as_before_the_decisions(index):
+    """A batch that could not be spooled takes its decisions back (newsbot.dedup.pending): the
+    next run sees its articles as before this run, so it crawls and delivers them again."""
+    kept = index.check(facts("https://a.example/p/kept", OTHER))
+    first = index.check(facts("https://a.example/p/budget", WIRE, updated_at="2026-01-01T00:00:00"))
+    assert (kept.kind, first.kind) == ("new", "new")
+    decisions = index.check_many([
+        facts("https://a.example/p/new", WIRE.replace("midnight", "dawn") + " Fresh."),
+        facts("https://b.example/copy", WIRE),                       # exact copy of the first
+        facts("https://a.example/p/budget", OTHER + " Rewritten entirely.", updated_at="2026-02-01T00:00:00"),
+    ])
+    assert [d.kind for d in decisions] == ["duplicate", "duplicate", "update"]
+    assert decisions[2].prior is not None and decisions[2].prior.version == 1
+    index.undo(decisions)
+    # As if the batch had never been decided: the same decisions again, versions included.
+    again = index.check_many([
+        facts("https://a.example/p/new", WIRE.replace("midnight", "dawn") + " Fresh."),
+        facts("https://b.example/copy", WIRE),
+        facts("https://a.example/p/budget", OTHER + " Rewritten entirely.", updated_at="2026-02-01T00:00:00"),
+    ])
+    assert [(d.kind, d.key, d.version, d.duplicate_of) for d in again] == \
+        [(d.kind, d.key, d.version, d.duplicate_of) for d in decisions]
+    assert index.check(facts("https://a.example/p/kept", OTHER)).kind == "unchanged"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -33,6 +33,14 @@ class Decision:
     version: int = 1
     duplicate_of: str | None = None   # URL of the first-seen copy
     similarity: float = 1.0
+    # What `DedupIndex.undo` puts back: the record this decision replaced (an update), None when
+    # it created one (new, duplicate). Not set for unchanged, which records nothing.
+    prior: Record | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def recorded(self) -> bool:
+        """Whether this decision wrote a record (that `undo` would take back)."""
+        return self.kind != UNCHANGED
 
 
 class _Batch:
@@ -180,4 +188,23 @@ class DedupIndex:
                                 previous.duplicate_of, previous.first_seen, now, id=previous.id),
                     url_keys, band_keys if indexed else (),
                     claims_hash=indexed and facts.content_hash not in state.hashes)
-        return Decision(UPDATE, previous.key, version, None, similarity)
+        return Decision(UPDATE, previous.key, version, None, similarity, prior=previous)
+
+    def undo(self, decisions: Sequence[Decision]) -> None:
+        """Take back what these decisions recorded, latest first, in one store transaction: a new
+        article or duplicate is forgotten, an update gets its previous record back. For items whose
+        spool batch could not be written (newsbot.dedup.pending): the next run sees them as
+        before this run and crawls them again."""
+        decisions = [decision for decision in decisions if decision.recorded]
+        if not decisions:
+            return
+        with self.store.transaction(decisions=len(decisions)):
+            for decision in reversed(decisions):
+                prior = decision.prior
+                self.store.forget(decision.key)
+                if prior is not None:
+                    indexed = prior.duplicate_of is None
+                    band_keys = self.signer.band_keys(self.signer.from_bytes(prior.signature)) \
+                        if indexed and prior.signature else ()
+                    url_keys = list(dict.fromkeys([canonical_url(prior.url), prior.key]))
+                    self.store.save_many([Write(prior, url_keys, band_keys, claims_hash=indexed)])

@@ -53,7 +53,10 @@ class StoredLineFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.msg == "Stored %s" and isinstance(record.args, tuple) and record.args:
             message = str(record.args[0])
-            if any(message.endswith(f"in: {uri}") for uri in self.run.spooled_uris):
+            if any(message.endswith(f"in: {uri}") for uri in self.run.unspooled_uris):
+                record.msg = "Not kept (the spool could not be written), not delivered: %s"
+                record.levelno, record.levelname = logging.WARNING, "WARNING"
+            elif any(message.endswith(f"in: {uri}") for uri in self.run.spooled_uris):
                 record.msg = "Kept in the spool, not delivered: %s"
                 record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
@@ -129,9 +132,15 @@ class DeliveryExtension:
                 if not metas:
                     continue
                 meta, body = self._manifest(feed, metas)
-                await run_in_thread(self.run.spool.add_ready, meta, body)
+                try:
+                    await run_in_thread(self.run.spool.add_ready, meta, body)
+                except OSError as exc:   # part of the one spool line below
+                    self.run.manifests_not_spooled += 1
+                    self.run.note_spool_cause(exc)
+                    continue
                 outcome = await run_in_thread(self.run.deliverer.deliver, meta)
                 self.run.record(outcome)
+        self.run.report_spool_failures()
         # Every slot is stored by now (this signal follows them).
         logging.getLogger("scrapy.extensions.feedexport").removeFilter(self._stored_filter)
         self.crawler.stats.set_value(STAT + "pending_at_end", len(self.run.spool.pending()))
@@ -163,4 +172,8 @@ class DeliveryExtension:
     def spider_closed(self, spider: Spider) -> None:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
+        if self._exporter() is None:
+            # A run without feeds only re-sent batches at its start; with feeds the report waits
+            # for feed_exporter_closed (this handler may run while the slots are still stored).
+            self.run.report_spool_failures()
         self.crawler.stats.set_value(STAT + "pending_at_end", len(self.run.spool.pending()))

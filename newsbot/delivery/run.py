@@ -35,6 +35,17 @@ class DeliveryRun:
         self.feeds: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.undelivered: list[Outcome] = []
         self.spooled_uris: set[str] = set()   # feed URIs of this run's undelivered batches
+        self.unspooled_uris: set[str] = set()  # feed URIs of batches the spool could not take
+        # The spool could not be written (see SpooledFeedStorage): what was kept, what was not,
+        # reported on one line when the feeds are closed (`report_spool_failures`).
+        self.spool_error: OSError | None = None   # set when the batch-id record could not be written
+        self.spool_causes: list[str] = []
+        self.kept: list[tuple[BatchMeta, str]] = []     # (batch, folder its whole data waits in)
+        self.not_kept: list[BatchMeta] = []             # batches discarded; their items are re-crawled
+        self.not_forgotten = 0                          # their items the state could not take back
+        self.not_cleared: list[BatchMeta] = []          # delivered, but still in the spool
+        self.manifests_not_spooled = 0
+        self._reported = False
 
     @classmethod
     def of(cls, crawler: Crawler) -> "DeliveryRun":
@@ -49,7 +60,14 @@ class DeliveryRun:
             self.batch_offsets[spider] = self.spool.last_batch_id(spider)
         batch_id = self.batch_offsets[spider] + scrapy_batch_id
         # Recorded before the batch is written: a crash can never make a later run reuse it.
-        self.spool.record_batch_id(spider, batch_id)
+        try:
+            self.spool.record_batch_id(spider, batch_id)
+        except OSError as exc:
+            # Unrecorded, the id could be reused by a later run (overwriting this batch's object):
+            # the batch is not kept (SpooledFeedStorage.open sees spool_error), so nothing is lost.
+            self.spool_error = exc
+        else:
+            self.spool_error = None
         self.last_batch_ids[spider] = batch_id
         return batch_id
 
@@ -62,6 +80,10 @@ class DeliveryRun:
             stats.inc_value(STAT + "retries", outcome.attempts - 1)
         if resent:
             stats.inc_value(STAT + "resent/batches" if outcome.delivered else STAT + "resent/failed")
+        if outcome.not_cleared:
+            self.not_cleared.append(meta)
+            if outcome.not_cleared not in self.spool_causes:
+                self.spool_causes.append(outcome.not_cleared)
         if outcome.skipped:
             return
         if meta.kind == "manifest":
@@ -79,6 +101,61 @@ class DeliveryRun:
             fail_run(self.crawler, UNDELIVERED,
                      f"{what} {meta.key} not delivered to {meta.target}: {outcome.cause}; "
                      f"kept in the spool ({self.spool.ready / meta.key}) and re-sent on the next run or by `scrapy deliver`")
+
+    def spool_failed(self, meta: BatchMeta, cause: BaseException, kept_in: str | None = None,
+                     not_forgotten: int = 0, uri: str | None = None) -> None:
+        """A batch that could not be committed to the spool: kept (its whole data waits in
+        `kept_in` for the next run's salvage) or not (discarded; its decisions were taken back)."""
+        stats = self.crawler.stats
+        self.note_spool_cause(cause)
+        if kept_in is not None:
+            self.kept.append((meta, kept_in))
+            stats.inc_value(STAT + "items/kept_unspooled", meta.items)
+        else:
+            self.not_kept.append(meta)
+            stats.inc_value(STAT + "items/not_kept", meta.items)
+            if uri:
+                self.unspooled_uris.add(uri)
+        self.not_forgotten += not_forgotten
+
+    def note_spool_cause(self, cause: BaseException, where: str = "") -> None:
+        # The errno's words, not the paths: the line names the spool folder once.
+        detail = cause.strerror if isinstance(cause, OSError) and cause.strerror else cause
+        text = f"{where}{type(cause).__name__}: {detail}"
+        if text not in self.spool_causes:
+            self.spool_causes.append(text)
+
+    def report_spool_failures(self) -> None:
+        """One line (exit 4) for everything the spool could not take this run, however many items."""
+        if self._reported:
+            return
+        if not (self.kept or self.not_kept or self.not_cleared or self.manifests_not_spooled):
+            return
+        parts = []
+        if self.kept:
+            folders = sorted({folder for _, folder in self.kept})
+            parts.append(f"{sum(m.items for m, _ in self.kept)} item(s) in {len(self.kept)} batch(es) kept in "
+                         f"{folders[0] if len(folders) == 1 else self.spool.root}: the next run or "
+                         f"`scrapy deliver` delivers them once the spool is writable")
+        if self.not_kept:
+            items = sum(m.items for m in self.not_kept)
+            text = f"{items} item(s) in {len(self.not_kept)} batch(es) not kept: "
+            if self.not_forgotten:
+                text += (f"{self.not_forgotten} of them could not be taken back from the dedup state, "
+                         f"so the next run skips them (`scrapy dedup forget URL` lets it crawl one again); "
+                         f"the next run crawls the others again")
+            else:
+                text += "the dedup state forgot them, so the next run crawls them again"
+            parts.append(text)
+        if self.not_cleared:
+            parts.append(f"{len(self.not_cleared)} delivered batch(es) could not be removed from the spool "
+                         f"and will be sent again (harmlessly, to the same place)")
+        if self.manifests_not_spooled:
+            parts.append(f"{self.manifests_not_spooled} manifest(s) not written")
+        causes = "; ".join(self.spool_causes) or "see above"
+        self._reported = True
+        fail_run(self.crawler, UNDELIVERED, f"the spool {self.spool.root} could not be written ({causes}): "
+                 + "; ".join(parts))
 
     def record_spooled(self, meta: BatchMeta) -> None:
         stats = self.crawler.stats

@@ -14,6 +14,7 @@ ready batch (see `salvage_abandoned`).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import gzip
 import hashlib
@@ -103,13 +104,24 @@ class SpoolFile:
         self.sha256 = hashlib.sha256()
         self.md5 = hashlib.md5()
         self.size = 0
+        # The first write that failed (disk full, I/O error): the batch cannot be kept. Later
+        # writes are skipped and none raises, so the exporter does not log a traceback per item;
+        # the storage finds the error when the batch is stored (see `finish`).
+        self.error: OSError | None = None
 
     def write(self, data: bytes) -> int:
         data = bytes(data)
-        self._file.write(data)
-        self.sha256.update(data)
-        self.md5.update(data)
-        self.size += len(data)
+        if self.error is None:
+            try:
+                view = memoryview(data)
+                while view:   # a raw file may take part of it (the rest then fails: disk full)
+                    view = view[self._file.write(view):]
+            except OSError as exc:
+                self.error = exc
+            else:
+                self.sha256.update(data)
+                self.md5.update(data)
+                self.size += len(data)
         return len(data)
 
     def flush(self) -> None:
@@ -135,15 +147,27 @@ class SpoolFile:
         return self._file.closed
 
     def finish(self) -> None:
-        """Flush and fsync; the data is on disk when this returns."""
+        """Flush and fsync; the data is on disk when this returns, or it raises the write error."""
         if not self._file.closed:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
+            try:
+                if self.error is None:
+                    self._file.flush()
+                    os.fsync(self._file.fileno())
+            except OSError as exc:
+                self.error = exc
+            finally:
+                try:
+                    self._file.close()
+                except OSError as exc:
+                    self.error = self.error or exc
+        if self.error is not None:
+            raise self.error
 
     def close(self) -> None:
-        # Closing (e.g. by Scrapy) must not lose the data: it is the same as finishing.
-        self.finish()
+        # Closing (e.g. by Scrapy) must not lose the data: it is the same as finishing. A failed
+        # batch is reported by its storage, not by whoever closes the file.
+        with contextlib.suppress(OSError):
+            self.finish()
 
 
 class Spool:
@@ -167,12 +191,47 @@ class Spool:
     def open_batch(self, meta: BatchMeta) -> SpoolFile:
         folder = self.writing / meta.key
         folder.mkdir(parents=True)
-        lock_fd = os.open(folder / LOCK, os.O_CREAT | os.O_RDWR, 0o600)
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)
-        self._locks[meta.key] = lock_fd
-        meta.created = meta.created or datetime.now(timezone.utc).isoformat(timespec="seconds")
-        write_atomic(folder / META, meta.dump())
-        return SpoolFile(folder / DATA)
+        try:
+            lock_fd = os.open(folder / LOCK, os.O_CREAT | os.O_RDWR, 0o600)
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            self._locks[meta.key] = lock_fd
+            meta.created = meta.created or datetime.now(timezone.utc).isoformat(timespec="seconds")
+            write_atomic(folder / META, meta.dump())
+            return SpoolFile(folder / DATA)
+        except OSError:
+            # Disk full or read-only: no half-made batch for the next run to puzzle over.
+            self._release(meta.key)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+
+    def discard_batch(self, meta: BatchMeta) -> bool:
+        """Throw away a batch being written whose items will not be kept (their dedup decisions
+        are taken back, so they are crawled again): its data is emptied first, so no later
+        salvage can deliver them too. False when the data could not be emptied."""
+        folder = self.writing / meta.key
+        emptied = True
+        try:
+            os.truncate(folder / DATA, 0)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            emptied = False
+        if emptied:
+            # As in remove(): renamed first; where writing/ itself is read-only the emptied batch
+            # stays, and the next run's salvage discards it (no whole item).
+            doomed = self.root / f".delete-{meta.key}"
+            try:
+                os.rename(folder, doomed)
+            except OSError:
+                pass
+            else:
+                shutil.rmtree(doomed, ignore_errors=True)
+        self._release(meta.key)
+        return emptied
+
+    def release_batch(self, meta: BatchMeta) -> None:
+        """Let go of a batch this process could not commit (its lock), so a salvage can take it."""
+        self._release(meta.key)
 
     def commit_batch(self, meta: BatchMeta, file: SpoolFile | None) -> Path:
         """Make a written batch whole: data fsynced, final meta, one atomic rename into ready/."""
@@ -299,6 +358,11 @@ class Spool:
                 continue  # still being written by a live process
             try:
                 meta = self._salvage(folder, judge)
+            except OSError as exc:
+                # The spool is still read-only or full: the batch waits, whole, for a later run.
+                logger.warning("abandoned spool batch %s could not be salvaged yet (%s: %s); left in place",
+                               folder.name, type(exc).__name__, exc)
+                meta = None
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)

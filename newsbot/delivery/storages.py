@@ -1,6 +1,14 @@
 """Scrapy feed storages (FEED_STORAGES for "", "file" and "s3") that write every batch to the
 spool first, then deliver and verify it (newsbot.delivery.targets). `store()` never raises: a
-batch that could not be delivered stays in the spool and the run ends with exit code 4."""
+batch that could not be delivered stays in the spool and the run ends with exit code 4.
+
+Neither does anything else when the spool itself cannot be written (read-only folder, full
+disk): `open()` then hands the exporter a file that takes nothing, a failed write is remembered
+rather than raised, and `store()` settles the batch once. Its items' dedup decisions (attached
+by newsbot.dedup.pending) stand when the batch's whole data is fsynced in the spool (in ready/,
+or in writing/ for the next run to salvage); otherwise the data is emptied and the decisions
+are taken back, so the next run crawls those articles again. The run reports both on one line
+(DeliveryRun.report_spool_failures) and exits 4."""
 
 from __future__ import annotations
 
@@ -49,6 +57,17 @@ class SpooledFeedStorage:
             self.overwrite = bool(self.feed_options.get("overwrite", False))
         self.meta: BatchMeta | None = None
         self.file: SpoolFile | None = None
+        # Built right after the batch id was recorded (FeedExporter._start_new_batch): if that
+        # record failed, this batch is not kept.
+        self.error: OSError | None = DeliveryRun.of(crawler).spool_error
+        self.decisions: list = []   # dedup decisions of this batch's items (newsbot.dedup.pending)
+        self.items_noted = 0
+
+    def note_item(self, decision) -> None:
+        """An item is about to be written into this batch, with its dedup decision (or None)."""
+        self.items_noted += 1
+        if decision is not None:
+            self.decisions.append(decision)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None):
@@ -73,7 +92,13 @@ class SpooledFeedStorage:
             # Written for a fleet run: if this worker dies, whether the batch is delivered later
             # depends on the fleet's leases (newsbot.leases.fleet_batch_judge).
             self.meta.extra["fleet"] = {"spider": spider.name}
-        self.file = run.spool.open_batch(self.meta)
+        if self.error is None:
+            try:
+                self.file = run.spool.open_batch(self.meta)
+            except OSError as exc:
+                self.error = exc
+        if self.error is not None:
+            return _Discard()  # type: ignore[return-value]
         return self.file  # type: ignore[return-value]
 
     def store(self, file: IO[bytes]):
@@ -86,8 +111,14 @@ class SpooledFeedStorage:
         meta.items = self._item_count()
         # On disk before anyone is told the batch is committing (the fleet acknowledges its
         # requests then): a power cut must not lose acknowledged items.
-        if file is not None:
-            await run_in_thread(file.finish)
+        if file is not None and self.error is None:
+            try:
+                await run_in_thread(file.finish)
+            except OSError as exc:
+                self.error = exc
+        if self.error is not None:
+            await self._not_kept(run, meta, self.error)
+            return
         results = self.crawler.signals.send_catch_log(batch_committing, batch=meta.key, storage=self,
                                                       dont_log=BatchNotCommitted)
         refused = [r for _, r in results if isinstance(r, Failure) and r.check(BatchNotCommitted)]
@@ -99,11 +130,16 @@ class SpooledFeedStorage:
         try:
             await run_in_thread(run.spool.commit_batch, meta, file)
         except OSError as exc:
-            # The spool itself failed (disk full?): nothing was delivered and the items are in no
-            # whole file, so say so loudly.
-            from ..exitcodes import UNDELIVERED, fail_run
-            fail_run(self.crawler, UNDELIVERED, f"batch {meta.key} ({meta.items} items) could not be spooled: {exc}")
+            # Its data is whole and fsynced: the batch is kept where it is (the next run salvages
+            # writing/ and delivers ready/), and so are its items' decisions.
+            run.spool.release_batch(meta)
+            folder = run.spool.ready / meta.key
+            kept_in = folder if folder.is_dir() else run.spool.writing / meta.key
+            run.spool_failed(meta, exc, kept_in=str(kept_in.parent))
+            run.spooled_uris.add(self.uri)
+            self.decisions = []
             return
+        self.decisions = []   # kept: the decisions stand
         run.record_spooled(meta)
         run.feeds[meta.feed].append(meta)
         outcome: Outcome = await run_in_thread(run.deliverer.deliver, meta)
@@ -111,7 +147,29 @@ class SpooledFeedStorage:
             run.spooled_uris.add(self.uri)
         run.record(outcome)
 
+    async def _not_kept(self, run: DeliveryRun, meta: BatchMeta, cause: OSError) -> None:
+        """The batch could not be written: empty it and take its items' decisions back, so the
+        next run crawls them again rather than skipping articles delivered nowhere."""
+        from ..dedup.pending import PendingDecisions
+        if self.file is not None:
+            emptied = await run_in_thread(run.spool.discard_batch, meta)
+            if not emptied:
+                logger.warning("could not empty unspooled batch %s; the next run may deliver part of it "
+                               "as well as crawl it again", meta.key)
+        not_forgotten = 0
+        try:
+            # In the reactor thread, as every other use of the state: its connection is not
+            # shared across threads (a rare path; a few statements per item).
+            PendingDecisions.of(self.crawler).undo(self.decisions)
+        except Exception as exc:   # the state failed too: say how many stay recorded
+            not_forgotten = sum(1 for decision in self.decisions if decision.recorded)
+            run.note_spool_cause(exc, where="dedup state: ")
+        self.decisions = []
+        run.spool_failed(meta, cause, not_forgotten=not_forgotten, uri=self.uri)
+
     def _item_count(self) -> int:
+        if self.error is not None or (self.file is not None and self.file.error is not None):
+            return self.items_noted   # nothing to count in a file that took nothing
         # FeedSlot counts the items; find the slot that writes to our file.
         for ext in getattr(self.crawler.extensions, "middlewares", ()):
             for slot in getattr(ext, "slots", ()) or ():
@@ -122,7 +180,10 @@ class SpooledFeedStorage:
 
     def _count_lines(self) -> int:
         assert self.file is not None and self.meta is not None
-        self.file.finish()
+        try:
+            self.file.finish()
+        except OSError:
+            return self.items_noted
         path = Path(self.file.name)
         if self.meta.target.endswith(".gz"):
             import gzip
@@ -130,3 +191,36 @@ class SpooledFeedStorage:
                 return sum(1 for _ in f)
         with open(path, "rb") as f:
             return sum(1 for _ in f)
+
+
+class _Discard:
+    """What the exporter writes a batch into when the spool could not open it: takes everything,
+    keeps nothing (the storage reports the batch as not kept)."""
+
+    name = "<not spooled>"
+    closed = False
+
+    def __init__(self):
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False

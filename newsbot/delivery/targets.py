@@ -57,6 +57,9 @@ class Outcome:
     cause: str = ""
     attempts: int = 0
     skipped: bool = False   # another process is delivering it right now
+    # Delivered and verified, but the spool could not let go of it (read-only spool): it is sent
+    # again by a later run, to the same place (overwritten, or found already appended).
+    not_cleared: str = ""
 
 
 # --- local files ------------------------------------------------------------------------------
@@ -271,8 +274,11 @@ class Deliverer:
                 break
             else:
                 self.failing.discard(group)
-                self.spool.remove(meta)
                 logger.info("delivered batch %s (%d items, %d bytes) to %s", meta.key, meta.items, meta.bytes, meta.target)
+                try:
+                    self.spool.remove(meta)
+                except OSError as exc:
+                    return Outcome(meta, delivered=True, attempts=attempts, not_cleared=f"{type(exc).__name__}: {exc.strerror or exc}")
                 return Outcome(meta, delivered=True, attempts=attempts)
         self.failing.add(group)
         meta.attempts += attempts

@@ -21,6 +21,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from ..dedup.crawler import crawler_store
 from ..dedup.index import DUPLICATE, NEW, UNCHANGED, UPDATE, ArticleFacts, Decision, DedupIndex
+from ..dedup.pending import PendingDecisions
 from ..dedup.signature import Signer
 from ..leases import FleetLeases
 from ..paths import setting_or_env
@@ -68,6 +69,27 @@ class DedupPipeline:
         self.crawler, self.stats, self.index, self.mode = crawler, crawler.stats, index, mode
         self.batcher = DecisionBatcher(index, batch_size)
         self.leases = FleetLeases.of(crawler)  # None unless a fleet worker
+        # Decisions of emitted items stand only once their spool batch is kept (see the module).
+        self.pending = PendingDecisions.of(crawler)
+        self.state_error: str | None = None
+
+    def _state_failed(self, exc: Exception) -> None:
+        """A write the state refused (disk full, read-only, Redis gone) fails the items of its
+        batch: they are dropped, so the next run crawls them again. Logged once, not per item."""
+        self.stats.inc_value("newsbot/dedup/state_failed")
+        if self.state_error is None:
+            self.state_error = f"{type(exc).__name__}: {exc}"
+            logger.error("the dedup state %s could not record decisions (%s); items are not emitted while it "
+                         "fails", self.index.store.location, self.state_error)
+            logger.debug("the state's error", exc_info=exc)
+
+    def close_spider(self) -> None:
+        failed = self.stats.get_value("newsbot/dedup/state_failed")
+        if failed:
+            from ..exitcodes import UNDELIVERED, fail_run
+            fail_run(self.crawler, UNDELIVERED, f"the dedup state {self.index.store.location} could not be written "
+                     f"({self.state_error}): {failed} item(s) neither recorded nor emitted; the next run crawls "
+                     f"them again once it can be written")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler):
@@ -92,7 +114,11 @@ class DedupPipeline:
             # committed batch, whoever takes its request over delivers it.
             key = DedupIndex.url_keys(facts)[-1]
             self.leases.note_article(item, key)
-        decision = await self.batcher.decide(facts)
+        try:
+            decision = await self.batcher.decide(facts)
+        except Exception as exc:   # its batch was undone in the state: neither recorded nor emitted
+            self._state_failed(exc)
+            raise DropItem(f"not emitted: the dedup state could not record it: {facts.url}", log_level="DEBUG")
         if decision.kind == UNCHANGED and self.leases is not None:
             undelivered = self.leases.undelivered(item)
             if decision.key in undelivered or key in undelivered:
@@ -113,4 +139,5 @@ class DedupPipeline:
             logger.info("updated article %s: version %d", facts.url, decision.version)
         assert decision.kind in (NEW, UPDATE, DUPLICATE)
         adapter["version"] = decision.version
+        self.pending.hold(item, decision, self.index)
         return item
