@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -115,7 +116,12 @@ class SQLiteBoilerplateStore:
         if self.owned:
             self.state.close()
         else:
-            self.state.flush()  # the crawl closes the shared store itself
+            try:
+                self.state.flush()  # the crawl closes the shared store itself
+            except sqlite3.Error:
+                # A state that refuses commits: the crawl's own close of the shared store says so,
+                # once (exit 4, newsbot.dedup.crawler); a second report here would be a traceback.
+                pass
 
 
 class RedisBoilerplateStore:
