@@ -78,6 +78,7 @@ def assert_recovered(site: str, tmp_path: Path, first: subprocess.CompletedProce
     """The first run's line accounts for every article; the second run delivers the rest once."""
     line = the_one_line(first)
     assert first.returncode == exitcodes.UNDELIVERED, first.stderr[-4000:]
+    assert "all rules passed" not in first.stderr      # not next to the line saying the run failed
     kept = sum(int(n) for n, _ in KEPT.findall(line))
     not_kept = sum(int(n) for n in NOT_KEPT.findall(line))
     assert kept or not_kept, line

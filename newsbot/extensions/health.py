@@ -167,5 +167,9 @@ class HealthExtension:
                     fail_run(self.crawler, UNDELIVERED, f"health: {line}")
                 continue
             fail_run(self.crawler, UNHEALTHY, f"health: {line}")
-        if not broken:
+        if not broken and not already:
             logger.info("health: all rules passed (%s)", ", ".join(f"{k}={v}" for k, v in self.policy.items()))
+        elif not broken:
+            # The run failed for another reason (its own line says which): "all passed" next to it
+            # reads as a contradiction.
+            logger.info("health: no rule broken; the run failed for the reason above")
