@@ -223,6 +223,12 @@ def _playwright_problems() -> list[str]:
     for name in sorted(set(PLAYWRIGHT_PRIVATE_OVERRIDES) - set(vars(RenderingDownloadHandler))):
         problems.append(f"RenderingDownloadHandler.{name}: declared in compat.PLAYWRIGHT_PRIVATE_OVERRIDES "
                         "but no longer overridden")
+    own = {name for name in vars(RenderingDownloadHandler)
+           if name.startswith("_") and not name.startswith("__") and not hasattr(Base, name)}
+    own |= set(re.findall(r"self\.(_[a-z]\w*)\s*[:=]", inspect.getsource(RenderingDownloadHandler)))
+    for name in sorted(own - set(PLAYWRIGHT_OWN_PRIVATE) - set(PLAYWRIGHT_PRIVATE_OVERRIDES)):
+        problems.append(f"RenderingDownloadHandler.{name}: a private name of newsbot's own not declared in "
+                        "compat.PLAYWRIGHT_OWN_PRIVATE (nothing would notice scrapy-playwright taking it)")
     for name in PLAYWRIGHT_OWN_PRIVATE:
         if hasattr(Base, name) or re.search(rf"self\.{name}\b", base_source):
             problems.append(f"RenderingDownloadHandler.{name}: newsbot's own name now also exists in "

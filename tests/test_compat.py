@@ -85,6 +85,11 @@ def test_a_clash_with_newsbots_own_private_names_is_named(monkeypatch):
     assert _reported("RenderingDownloadHandler._retire: newsbot's own name")
 
 
+def test_an_undeclared_private_name_of_our_own_is_named(monkeypatch):
+    monkeypatch.setattr(RenderingDownloadHandler, "_warm_up", lambda self: None, raising=False)
+    assert _reported("RenderingDownloadHandler._warm_up: a private name of newsbot's own")
+
+
 def test_a_check_that_cannot_run_is_reported(monkeypatch):
     def broken() -> list[str]:
         raise ImportError("scrapy.extensions.feedexport moved")
