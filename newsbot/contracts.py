@@ -39,10 +39,11 @@ from typing import Any
 
 from itemadapter import ItemAdapter, is_item
 from scrapy import Request, Spider
-from scrapy.contracts import Contract, ContractsManager, _create_testcase
+from scrapy.contracts import Contract, ContractsManager
 from scrapy.exceptions import DropItem
 from scrapy.utils.misc import load_object
 
+from .compat import clean_contract_request, create_testcase
 from .extensions.health import is_filled
 from .parsing.text import paragraphs_of
 from .pipelines.validate import schema_errors
@@ -271,7 +272,7 @@ class DeclaredContractsManager(ContractsManager):
                 try:
                     requests.append(self.request_for(spider, bound, self.parse_block(bound, block), results))
                 except Exception:
-                    results.addError(_create_testcase(bound, "contract"), sys.exc_info())
+                    results.addError(create_testcase(bound, "contract"), sys.exc_info())
         return requests
 
     def request_for(self, spider: Spider, method, contracts: list[Contract], results) -> Request | None:
@@ -286,14 +287,14 @@ class DeclaredContractsManager(ContractsManager):
         kwargs["meta"] = {**contract_request_meta(spider, method.__name__, kwargs["url"]), **(kwargs.get("meta") or {})}
         for contract in contracts:
             # Name the URL in each result line: one callback has several contract blocks.
-            contract.testcase_pre = _create_testcase(method, f"@{contract.name} pre-hook, {kwargs['url']}")
-            contract.testcase_post = _create_testcase(method, f"@{contract.name} post-hook, {kwargs['url']}")
+            contract.testcase_pre = create_testcase(method, f"@{contract.name} pre-hook, {kwargs['url']}")
+            contract.testcase_post = create_testcase(method, f"@{contract.name} post-hook, {kwargs['url']}")
         if kwargs["meta"].get("playwright"):
             problem = missing_browser(spider)
             if problem:
                 # Like the test suite: a user's machine without Chromium skips what needs it
                 # (with the reason), CI must not.
-                testcase = _create_testcase(method, f"rendered, {kwargs['url']}")
+                testcase = create_testcase(method, f"rendered, {kwargs['url']}")
                 if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
                     raise RuntimeError(f"rendered contract for {kwargs['url']} cannot run: {problem}")
                 results.addSkip(testcase, problem)
@@ -307,7 +308,7 @@ class DeclaredContractsManager(ContractsManager):
             request = contract.add_pre_hook(request, results)
         for contract in contracts:
             request = contract.add_post_hook(request, results)
-        self._clean_req(request, method, results)
+        clean_contract_request(self, request, method, results)
         return request
 
 

@@ -47,6 +47,7 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler
 
+from .compat import hook_engine_request_removal
 from .signals import BatchNotCommitted, batch_committing
 
 logger = logging.getLogger(__name__)
@@ -521,24 +522,17 @@ class LeasingScheduler(Scheduler):
         return result
 
     def _watch_engine(self) -> None:
-        # Scrapy has no signal for "the engine is done with this request" (scraped, items
-        # processed, follow-ups scheduled; or failed, or replaced by a redirect/retry). The engine
-        # slot's remove_request is that moment, for every outcome.
-        slot = getattr(self.crawler.engine, "_slot", None)
-        original = getattr(slot, "remove_request", None)
-        if original is None:
-            raise RuntimeError("this Scrapy version's engine has no slot.remove_request: fleet leases "
-                               "cannot be acknowledged")
+        # Scrapy has no signal for "the engine is done with this request"; newsbot.compat hooks
+        # the engine's own moment for it, for every outcome.
         keeper = self.keeper
 
-        def remove_request(request: Request) -> None:
+        def settle(request: Request) -> None:
             try:
                 keeper.request_finished(request)
             except Exception:
                 logger.exception("could not settle the fleet lease of %s", request)
-            original(request)
 
-        slot.remove_request = remove_request
+        hook_engine_request_removal(self.crawler.engine, settle)
 
     def next_request(self) -> Request | None:
         request = super().next_request()

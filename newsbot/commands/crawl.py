@@ -12,6 +12,7 @@ import argparse
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from ..compat import create_crawler
 from ..exitcodes import USAGE, exit_code_of, refuse
 from ..startup import StartWatch
 
@@ -24,7 +25,7 @@ class Command(ScrapyCrawlCommand):
         if args[0] not in self.crawler_process.spider_loader.list():
             self.exitcode = refuse(USAGE, f"unknown spider {args[0]!r} (`scrapy list` shows the spiders)")
             return
-        crawler = self._create_crawler(args[0])
+        crawler = create_crawler(self, args[0])
         watch = StartWatch()
         watch.watch(self.crawler_process.crawl(crawler, **opts.spargs))
         self.crawler_process.start()

@@ -10,6 +10,7 @@ import re
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from ..compat import create_crawler
 from ..exitcodes import exit_code_of
 from ..startup import StartWatch
 
@@ -39,7 +40,7 @@ class Command(ScrapyCrawlCommand):
                              "file, NEWSBOT_OUTPUT)")
         crawlers = []
         for name in names:
-            crawler = self._create_crawler(name)
+            crawler = create_crawler(self, name)
             # A spider that cannot start (newsbot.startup) gets its one line and code; the others run.
             watch = StartWatch()
             watch.watch(self.crawler_process.crawl(crawler, **opts.spargs))

@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FeedExporter, apply_uri_params
 from scrapy.utils.asyncio import run_in_thread
 
+from ..compat import close_feed_slot, feed_uri_params, start_feed_batch
 from ..leases import fleet_batch_judge
 from .run import STAT, DeliveryRun
 from .spool import BatchMeta, Spool
@@ -113,10 +114,10 @@ class DeliveryExtension:
                 slot._newsbot_started = started = now
             if slot.itemcount and now - started >= self.batch_seconds:
                 options = exporter.feeds[slot.uri_template]
-                params = exporter._get_uri_params(spider, options["uri_params"], slot)
-                exporter._schedule_slot_close(slot, spider)
-                new_slot = exporter._start_new_batch(
-                    batch_id=slot.batch_id + 1, uri=apply_uri_params(slot.uri_template, params),
+                params = feed_uri_params(exporter, spider, options["uri_params"], slot)
+                close_feed_slot(exporter, slot, spider)
+                new_slot = start_feed_batch(
+                    exporter, batch_id=slot.batch_id + 1, uri=apply_uri_params(slot.uri_template, params),
                     feed_options=options, spider=spider, uri_template=slot.uri_template)
                 new_slot._newsbot_started = now
                 slots.append(new_slot)

@@ -19,11 +19,14 @@ from typing import Any
 
 from scrapy.http import Response
 
+from ..compat import cached_selector
+
 
 def release_selector(response: Response | None) -> None:
-    # Scrapy's private cache of the selector: only one already built is touched. If Scrapy renames
-    # it, pages simply wait for the garbage collector again.
-    selector = getattr(response, "_cached_selector", None)
+    # Only a selector already built is touched (response.selector would build one). If Scrapy
+    # renames its cache, pages simply wait for the garbage collector again (tests/test_compat.py
+    # says so).
+    selector = cached_selector(response)
     if selector is not None and getattr(selector, "response", None) is response:
         selector.response = None
 
