@@ -92,7 +92,20 @@ class BatchMeta:
         return json.dumps(asdict(self), indent=1, sort_keys=True).encode("utf-8")
 
 
-class SpoolFile:
+class WriteOnlyStream:
+    """What Scrapy's exporters and the gzip post-processor ask of a file besides write()."""
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def seekable(self) -> bool:
+        return False
+
+
+class SpoolFile(WriteOnlyStream):
     """The file object the exporter (or the gzip post-processor) writes a batch into: counts bytes
     and hashes them as they pass, so finishing a batch needs no second read."""
 
@@ -132,15 +145,6 @@ class SpoolFile:
 
     def tell(self) -> int:
         return self.size
-
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
 
     @property
     def closed(self) -> bool:

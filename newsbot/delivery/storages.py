@@ -25,7 +25,7 @@ from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from .run import DeliveryRun
-from .spool import BatchMeta, SpoolFile
+from .spool import BatchMeta, SpoolFile, WriteOnlyStream
 from .targets import Outcome
 from ..signals import BatchNotCommitted, batch_committing
 
@@ -193,7 +193,7 @@ class SpooledFeedStorage:
             return sum(1 for _ in f)
 
 
-class _Discard:
+class _Discard(WriteOnlyStream):
     """What the exporter writes a batch into when the spool could not open it: takes everything,
     keeps nothing (the storage reports the batch as not kept)."""
 
@@ -215,12 +215,3 @@ class _Discard:
 
     def close(self) -> None:
         self.closed = True
-
-    def writable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return False
-
-    def seekable(self) -> bool:
-        return False
