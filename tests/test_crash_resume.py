@@ -145,3 +145,28 @@ def test_spooled_items_count_as_delivered_when_a_kill_came_before_the_ledger(iso
         assert not ledger.is_delivered("https://x.test/in-a-manifest")
     finally:
         ledger.file.close()
+
+
+@pytest.mark.timeout(120)
+def test_killed_without_jobdir_and_run_again_repeats_nothing(site, tmp_path):
+    """How cron runs it: no JOBDIR. A kill lands after items reached the spool but before the
+    dedup state committed their decisions (it commits every NEWSBOT_STATE_COMMIT_SECONDS): the
+    next run salvages the batch and must not crawl and write those articles a second time."""
+    # Dedup on (the fault tests turn it off); the fault site's stories share paragraphs, so later
+    # copies are linked, not dropped: every URL is written, once.
+    settings = {**JOB_SETTINGS, "NEWSBOT_DEDUP_ENABLED": "True", "NEWSBOT_DEDUP_MODE": "link"}
+    process = run_fault_crawl(site, tmp_path, "-a", "jobs=1", output="out-1.jsonl", settings=settings, wait=False)
+    deadline = time.monotonic() + 30
+    try:
+        while written(tmp_path, "out-1.jsonl") < 8 and time.monotonic() < deadline:
+            assert process.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.02)
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(10)
+    result = run_fault_crawl(site, tmp_path, "-a", "jobs=1", output="out-2.jsonl", settings=settings, timeout=60)
+    assert result.returncode == 0, result.stderr[-3000:]
+    urls = [item["url"] for item in read_items(tmp_path / "out-1.jsonl", tmp_path / "out-2.jsonl")]
+    assert len(urls) == len(set(urls)), "duplicated: " + str(sorted({u for u in urls if urls.count(u) > 1}))
+    assert len(set(urls)) == ARTICLES
+    assert "recorded now, so this run does not write them again" in (tmp_path / "crawl.log").read_text("utf-8")

@@ -27,6 +27,7 @@ import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Callable
 
 from scrapy.settings import BaseSettings
@@ -284,7 +285,10 @@ class Spool:
         """The `url` of every whole item in this spider's batches, written or being written: the
         spool delivers them all (a killed writer's batch is salvaged), so they count as handed to
         delivery even when a kill came before anything else recorded them."""
-        urls: set[str] = set()
+        return {item["url"] for item in self.spooled_items(spider) if isinstance(item.get("url"), str)}
+
+    def spooled_items(self, spider: str) -> Iterator[dict]:
+        """Every whole item (a JSON object) in this spider's batches, written or being written."""
         for folder in [*sorted(self.writing.iterdir()), *sorted(self.ready.iterdir())]:
             try:
                 meta = BatchMeta.load(folder / META)
@@ -296,12 +300,11 @@ class Spool:
             text = _decompress_partial(raw) if meta.target.endswith(".gz") else raw
             for line in text.split(b"\n")[:-1]:   # a last piece without newline is a torn item
                 try:
-                    url = json.loads(line).get("url")
-                except (ValueError, AttributeError):
+                    item = json.loads(line)
+                except ValueError:
                     continue
-                if isinstance(url, str):
-                    urls.add(url)
-        return urls
+                if isinstance(item, dict):
+                    yield item
 
     def data_path(self, meta: BatchMeta) -> Path:
         return self.ready / meta.key / DATA

@@ -23,6 +23,7 @@ from ..dedup.crawler import crawler_store
 from ..dedup.index import DUPLICATE, NEW, UNCHANGED, UPDATE, ArticleFacts, Decision, DedupIndex
 from ..dedup.pending import PendingDecisions
 from ..dedup.signature import Signer
+from ..delivery.spool import Spool, spool_dir
 from ..leases import FleetLeases
 from ..paths import setting_or_env
 
@@ -64,6 +65,16 @@ class DecisionBatcher:
                 future.set_result(decision)
 
 
+# What an item must hold for its decision to be made again from its exported line.
+_SIGNED_FIELDS = frozenset({"url", "body", "content_hash"})
+
+
+def article_facts(adapter: ItemAdapter) -> ArticleFacts:
+    return ArticleFacts(url=adapter["url"], outlet=adapter.get("outlet") or "", body=adapter["body"],
+                        content_hash=adapter["content_hash"], canonical_url=adapter.get("canonical_url"),
+                        updated_at=adapter.get("updated_at"))
+
+
 class DedupPipeline:
     def __init__(self, crawler: Crawler, index: DedupIndex, mode: str, batch_size: int = 500):
         self.crawler, self.stats, self.index, self.mode = crawler, crawler.stats, index, mode
@@ -82,6 +93,32 @@ class DedupPipeline:
             logger.error("the dedup state %s could not record decisions (%s); items are not emitted while it "
                          "fails", self.index.store.location, self.state_error)
             logger.debug("the state's error", exc_info=exc)
+
+    def open_spider(self) -> None:
+        if self.leases is None:   # a fleet's leases settle a dead worker's batches themselves
+            self._record_spooled_articles()
+
+    def _record_spooled_articles(self) -> None:
+        """Cron runs without JOBDIR, and a kill can land after items reached the spool and before
+        the state committed their decisions (it commits every NEWSBOT_STATE_COMMIT_SECONDS): the
+        spool delivers those items (this run salvages the killed run's batch), so their decisions
+        are recorded, and committed, before this run crawls the same articles again."""
+        settings = self.crawler.settings
+        if not spool_dir(settings).is_dir():
+            return
+        try:
+            items = list(Spool.from_settings(settings).spooled_items(self.crawler.spidercls.name))
+        except OSError:
+            return   # an unreadable spool is the delivery's to report
+        facts = [article_facts(ItemAdapter(item)) for item in items if _SIGNED_FIELDS <= item.keys()]
+        if not facts:
+            return
+        recorded = sum(decision.kind != UNCHANGED for decision in self.index.check_many(facts))
+        self.index.store.flush()
+        if recorded:
+            self.stats.inc_value("newsbot/dedup/recorded_from_spool", recorded)
+            logger.warning("%d article(s) waiting in the spool were not in the dedup state (a run was killed "
+                           "before recording them): recorded now, so this run does not write them again", recorded)
 
     def close_spider(self) -> None:
         failed = self.stats.get_value("newsbot/dedup/state_failed")
@@ -105,9 +142,7 @@ class DedupPipeline:
 
     async def process_item(self, item):
         adapter = ItemAdapter(item)
-        facts = ArticleFacts(url=adapter["url"], outlet=adapter.get("outlet") or "", body=adapter["body"],
-                             content_hash=adapter["content_hash"], canonical_url=adapter.get("canonical_url"),
-                             updated_at=adapter.get("updated_at"))
+        facts = article_facts(adapter)
         key = None
         if self.leases is not None:
             # Before the shared state records it: should this worker die before the item is in a
