@@ -173,11 +173,17 @@ return 0
 """
 
 
+def worker_id() -> str:
+    """This process among a fleet's workers (host and pid): the holder of its leases, and the
+    %(worker)s of its feed names (newsbot.delivery.uriparams)."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
 class LeaseQueue(PriorityQueue):
     """scrapy-redis's priority queue whose pop leases the request instead of removing it."""
 
     lease_seconds = 60.0
-    worker = f"{socket.gethostname()}:{os.getpid()}"
+    worker = worker_id()
 
     def __init__(self, server, spider, key, serializer=None):
         super().__init__(server, spider, key, serializer)
@@ -310,7 +316,7 @@ class FleetLeases:
     # --- taking and finishing requests (called by LeasingScheduler) -----------------------
     def attach(self, queue: LeaseQueue) -> None:
         queue.lease_seconds = self.lease_seconds
-        queue.worker = f"{socket.gethostname()}:{os.getpid()}"
+        queue.worker = worker_id()
         self.queue = queue
 
     def taken(self, request: Request) -> None:

@@ -32,12 +32,13 @@ def _open_shared(url: str, settings) -> tuple[StateStore, list | None]:
     crawlall`) run on one thread: a write transaction one keeps open between commits would make
     another's BEGIN wait out the busy timeout on that thread, the holder's commit timer included
     (a deadlock that ended only after 60 s, then started again)."""
-    entry = _SHARED_SQLITE.get(url) if url.startswith("sqlite://") else None
+    shareable = url.startswith("sqlite://")
+    entry = _SHARED_SQLITE.get(url) if shareable else None
     if entry is None or entry[0].closed:
         store = open_store(url, commit_every=settings.getint("NEWSBOT_STATE_COMMIT_EVERY", 1000),
                            commit_seconds=settings.getfloat("NEWSBOT_STATE_COMMIT_SECONDS", 2.0))
         logger.info("state: %s", store.location)
-        if not url.startswith("sqlite://"):
+        if not shareable:
             return store, None
         entry = _SHARED_SQLITE[url] = [store, 0]
     entry[1] += 1

@@ -24,10 +24,10 @@ import os
 import shutil
 import uuid
 import zlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from collections.abc import Iterator
 from typing import Any, Callable
 
 from scrapy.settings import BaseSettings

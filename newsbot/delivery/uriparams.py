@@ -5,13 +5,12 @@ run 1's)."""
 
 from __future__ import annotations
 
-import os
-import socket
 from datetime import datetime, timezone
 from typing import Any
 
 from scrapy import Spider
 
+from ..leases import worker_id
 from .run import DeliveryRun
 
 
@@ -24,7 +23,3 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
     params["worker"] = worker_id()
     params["batch_id"] = run.batch_id(spider.name, int(params.get("batch_id") or 1))
     return params
-
-
-def worker_id() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"

@@ -33,7 +33,6 @@ METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at
 # Fewer words than this from the generic extractor (and no selector or structured body) is a page
 # that is not an article.
 MIN_GENERIC_WORDS = 25
-# Text of the links inside a body node (their share of the words tells a link list from prose).
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ removes that, as for every other body.
 from __future__ import annotations
 
 import logging
-import re
 from copy import deepcopy
 from typing import Any
 
@@ -19,10 +18,9 @@ from lxml import etree, html as lxml_html
 from parsel import Selector
 
 from .structured import json_ld_fields, meta_fields
-from .text import clean_line, paragraphs_of
+from .text import clean_line, paragraphs_of, word_tokens
 
 logger = logging.getLogger(__name__)
-_WORD_RUN = re.compile(r"\w+")
 
 # trafilatura options: tables hold article facts (results, figures); comments are not the article.
 TRAFILATURA_OPTIONS = {"include_comments": False, "include_tables": True, "include_images": False,
@@ -124,8 +122,8 @@ def _trafilatura_paragraphs(tree: Any, url: str | None, **options: Any) -> list[
     return paragraphs_of(text)
 
 
-def _paragraph_key(paragraph: str) -> str:
-    return " ".join(_WORD_RUN.findall(paragraph.casefold()))
+def _paragraph_key(paragraph: str) -> bytes:
+    return b" ".join(word_tokens(paragraph))
 
 
 def within_span(precise: list[str], broad: list[str]) -> list[str]:
@@ -136,7 +134,7 @@ def within_span(precise: list[str], broad: list[str]) -> list[str]:
     list of a summary, a list of steps) that its broader reading keeps, along with the page's
     frame. What the broader reading adds between the first and the last paragraph of the precise
     one sits inside the article; what it adds before or after is the frame, and stays out."""
-    position: dict[str, int] = {}
+    position: dict[bytes, int] = {}
     for index, paragraph in enumerate(broad):
         position.setdefault(_paragraph_key(paragraph), index)
     found = [position.get(_paragraph_key(paragraph)) for paragraph in precise]

@@ -113,7 +113,7 @@ class DedupPipeline:
         facts = [article_facts(ItemAdapter(item)) for item in items if _SIGNED_FIELDS <= item.keys()]
         if not facts:
             return
-        recorded = sum(decision.kind != UNCHANGED for decision in self.index.check_many(facts))
+        recorded = sum(decision.recorded for decision in self.index.check_many(facts))
         self.index.store.flush()
         if recorded:
             self.stats.inc_value("newsbot/dedup/recorded_from_spool", recorded)
