@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from .conftest import REPLAY, ROOT
 
@@ -24,3 +27,21 @@ def run_scrapy(*args: str, replay: Path | str | None = REPLAY, env: dict[str, st
 
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
+
+
+def failure_line(result: subprocess.CompletedProcess) -> str:
+    """The one line a run failed with (asserts there is exactly one, and no traceback)."""
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "never retrieved" not in output, output[-4000:]
+    lines = [line for line in result.stderr.splitlines() if "run failed (exit" in line]
+    assert len(lines) == 1, "\n".join(lines) or result.stderr[-4000:]
+    return lines[0]
+
+
+def chattr(flag: str, path: Path) -> None:
+    """chattr +i / -i: the only way to make a folder unwritable for root."""
+    if shutil.which("chattr") is None:
+        pytest.skip("chattr is not installed (e2fsprogs)")
+    done = subprocess.run(["chattr", flag, str(path)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"chattr {flag} is not supported here: {done.stderr.strip()}")

@@ -18,19 +18,10 @@ from newsbot import config, exitcodes
 from newsbot.dedup.store import what_to_do
 from newsbot.settings import ADDONS
 from tests.conftest import ROOT
-from tests.helpers import read_jsonl, run_scrapy
+from tests.helpers import chattr, failure_line, read_jsonl, run_scrapy
 
 # Real runs: the settings users run with (replay mode only turns the politeness delays off).
 SPIDER = "npr"
-
-
-def refusal(result: subprocess.CompletedProcess) -> str:
-    """The one line the run failed with (asserts there is exactly one, and no traceback)."""
-    output = result.stdout + result.stderr
-    assert "Traceback" not in output and "never retrieved" not in output, output[-3000:]
-    lines = [line for line in result.stderr.splitlines() if "run failed (exit" in line]
-    assert len(lines) == 1, result.stderr[-3000:]
-    return lines[0]
 
 
 @pytest.mark.parametrize("args, code, words", [
@@ -59,26 +50,26 @@ def refusal(result: subprocess.CompletedProcess) -> str:
 def test_bad_input_is_one_line_and_its_exit_code(args, code, words):
     result = run_scrapy("crawl", *args)
     assert result.returncode == code, result.stderr[-3000:]
-    line = refusal(result)
+    line = failure_line(result)
     assert f"run failed (exit {code}): " in line and words in line, line
 
 
 def test_a_replay_folder_that_does_not_exist_is_refused(tmp_path):
     result = run_scrapy("crawl", SPIDER, replay=tmp_path / "no-recordings")
     assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
-    assert f"NEWSBOT_REPLAY='{tmp_path / 'no-recordings'}' is not valid: expected an existing folder" in refusal(result)
+    assert f"NEWSBOT_REPLAY='{tmp_path / 'no-recordings'}' is not valid: expected an existing folder" in failure_line(result)
 
 
 def test_bad_setting_from_the_environment_is_refused():
     result = run_scrapy("crawl", SPIDER, env={"NEWSBOT_STATE": "foo://x"})
     assert result.returncode == exitcodes.CONFIG
-    assert "NEWSBOT_STATE='foo://x'" in refusal(result)
+    assert "NEWSBOT_STATE='foo://x'" in failure_line(result)
 
 
 def test_every_bad_setting_is_named_in_the_one_line():
     result = run_scrapy("crawl", SPIDER, "-s", "NEWSBOT_DEDUP_MODE=bogus", "-s", "NEWSBOT_RETRY_AFTER_MAX=-5")
     assert result.returncode == exitcodes.CONFIG
-    line = refusal(result)
+    line = failure_line(result)
     assert "NEWSBOT_DEDUP_MODE='bogus'" in line and "NEWSBOT_RETRY_AFTER_MAX='-5'" in line
 
 
@@ -87,7 +78,7 @@ def test_a_refused_run_leaves_its_output_file_alone(tmp_path):
     out.write_text('{"kept": 1}\n')
     result = run_scrapy("crawl", "generic", "-O", str(out))
     assert result.returncode == exitcodes.CONFIG
-    assert "generic spider needs -a url=" in refusal(result)
+    assert "generic spider needs -a url=" in failure_line(result)
     assert out.read_text() == '{"kept": 1}\n'
     assert "min_items" not in result.stderr          # no health verdict on a run that never started
 
@@ -103,7 +94,7 @@ def test_a_locked_out_run_leaves_its_output_file_alone(tmp_path, isolated_newsbo
         held.flush()
         result = run_scrapy("crawl", SPIDER, "-O", str(out))
     assert result.returncode == exitcodes.LOCKED
-    assert f"another run of {SPIDER} is in progress (pid {os.getpid()}" in refusal(result)
+    assert f"another run of {SPIDER} is in progress (pid {os.getpid()}" in failure_line(result)
     assert out.read_text() == '{"kept": 1}\n'
 
 
@@ -113,7 +104,7 @@ def test_a_missing_browser_stops_the_run_before_its_output_opens(tmp_path):
     result = run_scrapy("crawl", "nikkei_asia", "-s", "NEWSBOT_RENDERING=always", "-O", str(out),
                         env={"NEWSBOT_CHROMIUM": str(tmp_path / "no-chromium")})
     assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
-    assert f"browser not found: {tmp_path / 'no-chromium'}" in refusal(result)
+    assert f"browser not found: {tmp_path / 'no-chromium'}" in failure_line(result)
     assert out.read_text() == '{"kept": 1}\n'
     assert "min_items" not in result.stderr
 
@@ -168,7 +159,7 @@ def test_a_damaged_state_stops_the_run_with_what_to_do(good_state, tmp_path, dam
         state.write_bytes(b"garbage!" * 64 + data[512:])
     result = run_scrapy("crawl", SPIDER, env={"NEWSBOT_HOME": str(home)})
     assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
-    line = refusal(result)
+    line = failure_line(result)
     assert f"state sqlite:///{state} is damaged" in line and "move it aside" in line, line
     assert "`scrapy dedup check`" in line
     assert "downloader/request_count" not in result.stderr      # not one request was made
@@ -179,24 +170,16 @@ def test_a_damaged_state_stops_the_run_with_what_to_do(good_state, tmp_path, dam
     assert "Traceback" not in checked.stdout + checked.stderr
 
 
-def _chattr(flag: str, path: Path) -> None:
-    if shutil.which("chattr") is None:
-        pytest.skip("chattr is not installed (e2fsprogs)")
-    done = subprocess.run(["chattr", flag, str(path)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"chattr {flag} is not supported here: {done.stderr.strip()}")
-
-
 def test_a_state_in_a_read_only_folder_stops_the_run(tmp_path):
     folder = tmp_path / "ro"
     folder.mkdir()
-    _chattr("+i", folder)
+    chattr("+i", folder)
     try:
         result = run_scrapy("crawl", SPIDER, "-s", f"NEWSBOT_STATE=sqlite:///{folder}/state.sqlite")
     finally:
-        _chattr("-i", folder)
+        chattr("-i", folder)
     assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
-    line = refusal(result)
+    line = failure_line(result)
     assert f"state sqlite:///{folder}/state.sqlite cannot be written" in line and "writable" in line, line
 
 
@@ -204,13 +187,13 @@ def test_a_read_only_state_file_stops_the_run(good_state, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(good_state, home / "state.sqlite")
-    _chattr("+i", home / "state.sqlite")
+    chattr("+i", home / "state.sqlite")
     try:
         result = run_scrapy("crawl", SPIDER, env={"NEWSBOT_HOME": str(home)})
     finally:
-        _chattr("-i", home / "state.sqlite")
+        chattr("-i", home / "state.sqlite")
     assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
-    assert "cannot be written" in refusal(result)
+    assert "cannot be written" in failure_line(result)
 
 
 @pytest.mark.parametrize("extra", [[], ["-s", "NEWSBOT_DISTRIBUTED=1"]])
@@ -218,7 +201,7 @@ def test_redis_down_stops_the_run(extra):
     # Port 1: nothing listens there, so no Redis server is needed for this test.
     result = run_scrapy("crawl", SPIDER, "-s", "NEWSBOT_STATE=redis://127.0.0.1:1/0", *extra)
     assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
-    line = refusal(result)
+    line = failure_line(result)
     assert "state redis://127.0.0.1:1/0 is unreachable" in line and "start Redis" in line, line
 
 
@@ -312,5 +295,5 @@ def test_the_generic_spider_is_locked_per_site(tmp_path, isolated_newsbot_home):
         same = run_scrapy("crawl", "generic", "-a", f"url={site_a}", "-O", str(tmp_path / "a.jsonl"))
         other = run_scrapy("crawl", "generic", "-a", f"url={site_b}", "-O", str(tmp_path / "b.jsonl"))
     assert same.returncode == exitcodes.LOCKED, same.stderr[-2000:]
-    assert "another run of generic is in progress" in refusal(same)
+    assert "another run of generic is in progress" in failure_line(same)
     assert other.returncode != exitcodes.LOCKED and "another run" not in other.stderr, other.stderr[-2000:]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import pytest
 from newsbot import exitcodes
 
 from .conftest import ROOT
-from .helpers import run_scrapy
+from .helpers import chattr, failure_line, run_scrapy
 from .services import politics_site
 
 ARTICLES = 30
@@ -58,25 +57,9 @@ def expected_urls(site: str) -> set[str]:
     return {f"{site}{article_path(n)}" for n in range(ARTICLES)}
 
 
-def the_one_line(result: subprocess.CompletedProcess) -> str:
-    output = result.stdout + result.stderr
-    assert "Traceback" not in output, output[-4000:]
-    lines = [line for line in result.stderr.splitlines() if "run failed (exit" in line]
-    assert len(lines) == 1, "\n".join(lines) or result.stderr[-4000:]
-    return lines[0]
-
-
-def chattr(flag: str, path: Path) -> None:
-    if shutil.which("chattr") is None:
-        pytest.skip("chattr is not installed (e2fsprogs)")
-    done = subprocess.run(["chattr", flag, str(path)], capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"chattr {flag} is not supported here: {done.stderr.strip()}")
-
-
 def assert_recovered(site: str, tmp_path: Path, first: subprocess.CompletedProcess, batch: int | None) -> None:
     """The first run's line accounts for every article; the second run delivers the rest once."""
-    line = the_one_line(first)
+    line = failure_line(first)
     assert first.returncode == exitcodes.UNDELIVERED, first.stderr[-4000:]
     assert "all rules passed" not in first.stderr      # not next to the line saying the run failed
     kept = sum(int(n) for n, _ in KEPT.findall(line))
@@ -139,7 +122,7 @@ def test_spool_immutable_before_the_run_keeps_nothing_and_the_next_run_delivers_
         finally:
             for folder in locked:
                 chattr("-i", folder)
-        line = the_one_line(first)
+        line = failure_line(first)
         assert f"{ARTICLES} item(s) in 1 batch(es) not kept" in line, line
         assert_recovered(site, tmp_path, first, None)
 
@@ -158,7 +141,7 @@ def test_spool_on_a_full_tmpfs_loses_and_repeats_nothing(size, tmp_path, isolate
     try:
         with politics_site(ARTICLES) as site:
             first = run_scrapy(*crawl_args(site, tmp_path / "out1", 10), replay=None, timeout=300)
-            assert "No space left on device" in the_one_line(first)
+            assert "No space left on device" in failure_line(first)
             # Space freed (what stays in the spool is what the next run delivers).
             subprocess.run(["mount", "-o", "remount,size=16m", str(spool)], check=True)
             assert_recovered(site, tmp_path, first, 10)
@@ -190,7 +173,7 @@ def test_resume_ledger_made_immutable_mid_run_is_one_line_and_loses_nothing(tmp_
             if locked:
                 chattr("-i", ledger)
     first = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-    line = the_one_line(first)
+    line = failure_line(first)
     assert first.returncode == exitcodes.UNDELIVERED
     assert "the resume ledger" in line and "delivered item(s) not recorded in it" in line, line
     # The ledger is bookkeeping for a restart: every article is delivered, once.
