@@ -9,11 +9,13 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from ..signals import batch_committing
+from ..delivery.spool import spool_dir
+from ..signals import StateNotDurable, batch_committing
 from .store import StateStore, open_store, state_url
 
 logger = logging.getLogger(__name__)
 _ATTR = "_newsbot_dedup_store"
+_WRITES_ATTR = "_newsbot_state_writes"
 
 
 def crawler_store(crawler: Crawler) -> StateStore:
@@ -57,20 +59,22 @@ def crawler_state(crawler: Crawler) -> StateStore:
         url = state_url(settings)
         store, shared = _open_shared(url, settings)
         setattr(crawler, _ATTR, store)
-        writes = _StateWrites(crawler, store)
+        writes = StateWrites(crawler, store)
+        setattr(crawler, _WRITES_ATTR, writes)
         # A quiet crawl must not hold the SQLite write lock (other runs wait on it): flush on a timer.
         flusher = task.LoopingCall(writes.flush)
 
         def start_flusher(spider) -> None:
             flusher.start(seconds, now=False)  # its Deferred fires at stop(): not returned, not awaited
         crawler.signals.connect(start_flusher, signal=signals.spider_opened, weak=False)
-        crawler.signals.connect(writes.flush, signal=batch_committing, weak=False)
+        crawler.signals.connect(writes.batch_committing, signal=batch_committing, weak=False)
+        # After every feed batch is stored: the line counts the batches held back.
+        crawler.signals.connect(writes.report, signal=signals.feed_exporter_closed, weak=False)
 
         def spider_closed(spider) -> None:
             if flusher.running:
                 flusher.stop()
             writes.flush()
-            writes.report()
 
         def close() -> None:
             # Not at spider_closed: the feed batches are stored while its handlers run, and a batch
@@ -92,33 +96,63 @@ def crawler_state(crawler: Crawler) -> StateStore:
     return store
 
 
-class _StateWrites:
-    """Commits the state's grouped decisions. A commit the state refuses (disk full, read-only
-    file, Redis gone) is logged once, not as a traceback per timer tick, and ends the run with
-    exit 4 and one line: the decisions of that group are not recorded, so the next run may
-    deliver those articles again."""
+class StateWrites:
+    """Commits the state's grouped decisions, and says once, on one line, what a state that refused
+    a write (disk full, read-only file, Redis gone) cost: never a traceback per timer tick.
+
+    From the first refusal on, no feed batch is committed (`batch_committing` raises
+    StateNotDurable): the decisions of its items may be lost, and delivering it would have the next
+    run deliver those articles a second time. Such batches wait, whole, in spool/writing/; the next
+    run records their items in the state before it delivers them (newsbot.pipelines.dedup)."""
 
     def __init__(self, crawler: Crawler, store: StateStore):
         self.crawler, self.store = crawler, store
         self.error: Exception | None = None
         self.reported = False
 
+    def failed(self, exc: Exception) -> None:
+        """A write the state refused: a group commit here, or a batch of decisions (dedup pipeline)."""
+        self.crawler.stats.inc_value("newsbot/state/write_failed")
+        if self.error is None:
+            self.error = exc
+            logger.error("the state %s could not be written (%s: %s); no feed batch is delivered from now on",
+                         self.store.location, type(exc).__name__, exc)
+            logger.debug("the state's error", exc_info=exc)
+
     def flush(self, *args, close: bool = False, **kwargs) -> None:
         try:
             self.store.close() if close else self.store.flush()
         except Exception as exc:
-            self.crawler.stats.inc_value("newsbot/state/write_failed")
-            if self.error is None:
-                self.error = exc
-                logger.error("the state %s could not be written (%s: %s)", self.store.location,
-                             type(exc).__name__, exc)
+            self.failed(exc)
 
-    def report(self) -> None:
+    def batch_committing(self, *args, **kwargs) -> None:
+        self.flush()
+        if self.error is not None:
+            raise StateNotDurable(f"the state {self.store.location} could not be written "
+                                  f"({type(self.error).__name__}: {self.error})")
+
+    def report(self, *args, **kwargs) -> None:
         if self.error is None or self.reported:
             return
         self.reported = True
+        stats = self.crawler.stats
+        held, batches = (stats.get_value(f"newsbot/delivery/{what}/held_for_state", 0) for what in ("items", "batches"))
+        dropped = stats.get_value("newsbot/dedup/state_failed", 0)
+        parts = []
+        if held:
+            parts.append(f"{held} item(s) in {batches} batch(es) held undelivered in {spool_dir(self.crawler.settings) / 'writing'}, "
+                         f"since their decisions may be lost: the next run records them in the state, then delivers them")
+        if dropped:
+            parts.append(f"{dropped} item(s) neither recorded nor emitted: the next run crawls them again")
+        if not parts:
+            parts.append("this run's decisions since its last commit may not be recorded, so the next run may "
+                         "deliver those articles again")
         from ..exitcodes import UNDELIVERED, fail_run
         fail_run(self.crawler, UNDELIVERED,
                  f"the state {self.store.location} could not be written ({type(self.error).__name__}: "
-                 f"{self.error}): this run's decisions since its last commit are not recorded, so the next run "
-                 f"may deliver those articles again; make the state writable (`scrapy dedup check` checks it)")
+                 f"{self.error}): {'; '.join(parts)}; make it writable (`scrapy dedup check` checks it)")
+
+
+def state_writes(crawler: Crawler) -> StateWrites | None:
+    """The crawler's state writer, once its state is open (None before)."""
+    return getattr(crawler, _WRITES_ATTR, None)

@@ -148,10 +148,13 @@ class DeliveryExtension:
 
     def _manifest(self, feed: str, metas: list[BatchMeta]) -> tuple[BatchMeta, bytes]:
         undelivered = {o.meta.key: o.cause for o in self.run.undelivered}
+        # Whole in the spool's writing/ (the spool or the dedup state failed): the next run delivers them.
+        kept = {m.key for m, _ in self.run.kept} | {m.key for m in self.run.held}
         spider = metas[0].spider
         batches = [{
             "batch": m.key, "uri": m.target, "items": m.items, "bytes": m.bytes, "sha256": m.sha256,
-            "md5": m.md5, "status": "spooled" if m.key in undelivered else "delivered",
+            "md5": m.md5,
+            "status": "kept" if m.key in kept else "spooled" if m.key in undelivered else "delivered",
             **({"cause": undelivered[m.key]} if m.key in undelivered else {}),
         } for m in metas]
         manifest = {

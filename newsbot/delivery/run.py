@@ -44,6 +44,8 @@ class DeliveryRun:
         self.not_kept: list[BatchMeta] = []             # batches discarded; their items are re-crawled
         self.not_forgotten = 0                          # their items the state could not take back
         self.not_cleared: list[BatchMeta] = []          # delivered, but still in the spool
+        # Whole in writing/, not delivered: the dedup state could not record their items' decisions.
+        self.held: list[BatchMeta] = []
         self.manifests_not_spooled = 0
         self._reported = False
 

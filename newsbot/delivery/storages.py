@@ -27,7 +27,7 @@ from twisted.python.failure import Failure
 from .run import DeliveryRun
 from .spool import BatchMeta, SpoolFile, WriteOnlyStream
 from .targets import Outcome
-from ..signals import BatchNotCommitted, batch_committing
+from ..signals import BatchNotCommitted, StateNotDurable, batch_committing
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +122,19 @@ class SpooledFeedStorage:
         results = self.crawler.signals.send_catch_log(batch_committing, batch=meta.key, storage=self,
                                                       dont_log=BatchNotCommitted)
         refused = [r for _, r in results if isinstance(r, Failure) and r.check(BatchNotCommitted)]
+        if any(r.check(StateNotDurable) for r in refused):
+            # Whole and fsynced in writing/: the next run records its items, then delivers it;
+            # the state's writer reports it on the run's one line.
+            run.spool.release_batch(meta)
+            run.spooled_uris.add(self.uri)
+            if file is not None:
+                meta.bytes, meta.sha256, meta.md5 = file.size, file.sha256.hexdigest(), file.md5.hexdigest()
+            run.held.append(meta)
+            run.feeds[meta.feed].append(meta)
+            self.crawler.stats.inc_value("newsbot/delivery/items/held_for_state", meta.items)
+            self.crawler.stats.inc_value("newsbot/delivery/batches/held_for_state")
+            self.decisions = []
+            return
         if refused:
             from ..exitcodes import UNDELIVERED, fail_run
             fail_run(self.crawler, UNDELIVERED, f"batch {meta.key} ({meta.items} items) left uncommitted: "
@@ -137,6 +150,7 @@ class SpooledFeedStorage:
             kept_in = folder if folder.is_dir() else run.spool.writing / meta.key
             run.spool_failed(meta, exc, kept_in=str(kept_in.parent))
             run.spooled_uris.add(self.uri)
+            run.feeds[meta.feed].append(meta)
             self.decisions = []
             return
         self.decisions = []   # kept: the decisions stand

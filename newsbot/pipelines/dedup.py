@@ -19,7 +19,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from ..dedup.crawler import crawler_store
+from ..dedup.crawler import crawler_store, state_writes
 from ..dedup.index import DUPLICATE, NEW, UNCHANGED, UPDATE, ArticleFacts, Decision, DedupIndex
 from ..dedup.pending import PendingDecisions
 from ..dedup.signature import Signer
@@ -82,17 +82,15 @@ class DedupPipeline:
         self.leases = FleetLeases.of(crawler)  # None unless a fleet worker
         # Decisions of emitted items stand only once their spool batch is kept (see the module).
         self.pending = PendingDecisions.of(crawler)
-        self.state_error: str | None = None
 
     def _state_failed(self, exc: Exception) -> None:
         """A write the state refused (disk full, read-only, Redis gone) fails the items of its
-        batch: they are dropped, so the next run crawls them again. Logged once, not per item."""
+        batch: they are dropped, so the next run crawls them again. The state's writer says so,
+        once, on the run's one line (newsbot.dedup.crawler.StateWrites)."""
         self.stats.inc_value("newsbot/dedup/state_failed")
-        if self.state_error is None:
-            self.state_error = f"{type(exc).__name__}: {exc}"
-            logger.error("the dedup state %s could not record decisions (%s); items are not emitted while it "
-                         "fails", self.index.store.location, self.state_error)
-            logger.debug("the state's error", exc_info=exc)
+        writes = state_writes(self.crawler)
+        if writes is not None:
+            writes.failed(exc)
 
     def open_spider(self) -> None:
         if self.leases is None:   # a fleet's leases settle a dead worker's batches themselves
@@ -117,16 +115,9 @@ class DedupPipeline:
         self.index.store.flush()
         if recorded:
             self.stats.inc_value("newsbot/dedup/recorded_from_spool", recorded)
-            logger.warning("%d article(s) waiting in the spool were not in the dedup state (a run was killed "
-                           "before recording them): recorded now, so this run does not write them again", recorded)
-
-    def close_spider(self) -> None:
-        failed = self.stats.get_value("newsbot/dedup/state_failed")
-        if failed:
-            from ..exitcodes import UNDELIVERED, fail_run
-            fail_run(self.crawler, UNDELIVERED, f"the dedup state {self.index.store.location} could not be written "
-                     f"({self.state_error}): {failed} item(s) neither recorded nor emitted; the next run crawls "
-                     f"them again once it can be written")
+            logger.warning("%d article(s) waiting in the spool were not in the dedup state (a run was killed, "
+                           "or its state failed, before recording them): recorded now, so this run does not "
+                           "write them again", recorded)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler):
