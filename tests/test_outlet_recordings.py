@@ -90,7 +90,10 @@ def load_expectations(folder: Path) -> dict[str, Any]:
     path = folder / EXPECTED
     if not path.is_file():
         return {"stats": {}, "articles": {}, "not_written": {}}
-    data = json.loads(path.read_text("utf-8"))
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"{shown(path)} is not valid JSON: {exc}") from exc
     return {"stats": {}, "articles": {}, "not_written": {}, **data}
 
 
@@ -159,6 +162,12 @@ def article_mismatches(item: dict[str, Any], paragraphs: list[str], case: dict[s
     return problems
 
 
+def fail_on(problems: list[str], heading: str = "") -> None:
+    """Fail with every problem on its own line (no traceback: the lines say what to fix)."""
+    if problems:
+        pytest.fail(heading + "\n".join(problems), pytrace=False)
+
+
 SPIDERS = outlet_spiders()
 OUTLETS = sorted(name for name in SPIDERS if (REPLAY / name / "recordings.json").is_file())
 EXPECTATIONS = {outlet: load_expectations(REPLAY / outlet) for outlet in OUTLETS}
@@ -170,13 +179,12 @@ ARTICLE_CASES = [(outlet, url) for outlet in OUTLETS for url in EXPECTATIONS[out
 def test_every_outlet_spider_has_recordings() -> None:
     missing = [f"{shown(REPLAY / name / 'recordings.json')} is missing: record the {name} spider's outlet ({HOW_TO})"
                for name in SPIDERS if name not in OUTLETS and name not in WITHOUT_RECORDINGS]
-    assert not missing, "\n".join(missing)
+    fail_on(missing)
 
 
 @pytest.mark.parametrize("outlet", OUTLETS)
 def test_expectations_cover_the_recorded_article_pages(outlet: str) -> None:
-    problems = expectation_problems(REPLAY / outlet, SPIDERS[outlet])
-    assert not problems, "\n".join(problems)
+    fail_on(expectation_problems(REPLAY / outlet, SPIDERS[outlet]))
 
 
 @pytest.mark.parametrize(("outlet", "url"), ARTICLE_CASES,
@@ -196,7 +204,7 @@ def test_recorded_article_page(outlet: str, url: str) -> None:
         problems.insert(0, f"body_source: expected {case['body_source']!r}, got {result.body_source!r}")
     if item["outlet"] != outlet:
         problems.insert(0, f"outlet: expected {outlet!r}, got {item['outlet']!r}")
-    assert not problems, f"{outlet}/{PAGES[outlet][url]} ({url}):\n" + "\n".join(problems)
+    fail_on(problems, f"{outlet}/{PAGES[outlet][url]} ({url}):\n")
 
 
 @pytest.mark.parametrize("outlet", OUTLETS)
@@ -230,7 +238,7 @@ def test_replayed_crawl_writes_exactly_the_expected_articles(outlet: str, tmp_pa
         found = article_mismatches(item, item["body"].split("\n\n"), case)
         found += [f"{key}: expected {outlet!r}, got {item[key]!r}" for key in ("outlet", "spider") if item[key] != outlet]
         problems += [f"{item['url']}: {problem}" for problem in found]
-    assert not problems, "\n".join(problems)
+    fail_on(problems)
 
 
 # --- the checks above fail, and say what is missing -----------------------------------------------
