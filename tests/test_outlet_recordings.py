@@ -207,10 +207,15 @@ def test_recorded_article_page(outlet: str, url: str) -> None:
     fail_on(problems, f"{outlet}/{PAGES[outlet][url]} ({url}):\n")
 
 
-@pytest.mark.parametrize("outlet", OUTLETS)
+def renders(outlet: str) -> bool:
+    return bool(SPIDERS[outlet].render_listings or SPIDERS[outlet].render_articles)
+
+
+# A crawl that renders pages starts Chromium: marked slow, like the other browser tests.
+@pytest.mark.parametrize("outlet", [pytest.param(o, marks=pytest.mark.slow) if renders(o) else o for o in OUTLETS])
 def test_replayed_crawl_writes_exactly_the_expected_articles(outlet: str, tmp_path: Path) -> None:
     spider_cls, expected = SPIDERS[outlet], EXPECTATIONS[outlet]
-    if spider_cls.render_listings or spider_cls.render_articles:
+    if renders(outlet):
         require_binary("chromium", "/usr/bin/chromium")  # some links are only on a rendered page
     items, stats, log = crawl(outlet, tmp_path)
     where = shown(REPLAY / outlet / EXPECTED)
