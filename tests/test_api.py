@@ -13,7 +13,7 @@ from tests.conftest import REPLAY, ROOT
 
 SEED_URL = "https://asia.nikkei.com/Politics/Japan-US-working-groups-will-duel-on-economic-cooperation"
 SEED_FILE = REPLAY / "nikkei_asia" / "article-japan-us-working-groups.html"
-GOLDEN = ROOT / "tests/golden/nikkei_asia-japan-us-working-groups.json"
+GOLDEN = REPLAY / "nikkei_asia" / "expected-item-japan-us-working-groups.json"
 GENERIC = ("<html><head><title>t</title></head><body><article><h1>Cabinet reshuffle announced</h1><p>"
            + "The prime minister named eleven new ministers on Monday after a week of talks. " * 6 + "</p><p>"
            + "Opposition parties said the changes did not answer the questions voters were asking. " * 6

@@ -12,12 +12,12 @@ from newsbot.pipelines.validate import schema_errors
 from newsbot.processing import OfflinePipelines
 from newsbot.spiders.nikkei_asia import NikkeiAsiaSpider
 
-from .conftest import FIXTURES, REPLAY, ROOT, plain_listing_env
+from .conftest import FIXTURES, REPLAY, plain_listing_env
 from .helpers import read_jsonl, run_scrapy
 
 SEED_URL = "https://asia.nikkei.com/Politics/Japan-US-working-groups-will-duel-on-economic-cooperation"
 NIKKEI = REPLAY / "nikkei_asia"
-GOLDEN = json.loads((ROOT / "tests/golden/nikkei_asia-japan-us-working-groups.json").read_text("utf-8"))
+GOLDEN = json.loads((NIKKEI / "expected-item-japan-us-working-groups.json").read_text("utf-8"))
 # Every line of junk the naive scraper of the seed saw around the article.
 SEED_JUNK = [
     "Artboard", "Created with Sketch", "Title Chevron", "Icon Facebook", "Icon Twitter", "Icon Print",

@@ -73,7 +73,7 @@ def run_extract(*args: str) -> list[dict]:
 
 
 def test_extract_prints_the_golden_item():
-    golden = json.loads((ROOT / "tests/golden/nikkei_asia-japan-us-working-groups.json").read_text("utf-8"))
+    golden = json.loads((REPLAY / "nikkei_asia" / "expected-item-japan-us-working-groups.json").read_text("utf-8"))
     [record] = run_extract("--url", SEED_URL, str(SEED_FILE))
     assert record["path"] == str(SEED_FILE)
     for field, expected in golden.items():
