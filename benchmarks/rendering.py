@@ -77,7 +77,7 @@ def bare_child(config_path: str, result_path: str) -> None:
     settings = Settings()
     settings.setmodule("benchmarks.bare_render_settings", priority="project")
     settings.setdict(config["settings"], priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler(BareRenderSpider)
     process.crawl(crawler, urls=config["urls"], wait_for=config["wait_for"], timeout_ms=config["timeout_ms"],
                   links=config["links"])
@@ -149,7 +149,8 @@ def run_mode(site, key: str, pages: int, workdir: Path) -> dict:
     return {"label": label, "pages": crawled, "links": links, "seconds": elapsed, "rendered": key != "plain",
             "pages_per_s": crawled / elapsed, "peak_pss_mb": peak["pss"] / 2**20, "peak_rss_mb": peak["rss"] / 2**20,
             "peak_processes": peak["processes"], "server_requests": len(site.requests) - before,
-            "blocked": stats.get("playwright/request_count/aborted", 0), "why": why}
+            "blocked": stats.get("playwright/request_count/aborted", 0),
+            "max_pages": stats.get("playwright/page_count/max_concurrent", 0), "why": why}
 
 
 def report(results: dict[str, dict], pages: int) -> None:
@@ -158,11 +159,12 @@ def report(results: dict[str, dict], pages: int) -> None:
           f"CONCURRENT_REQUESTS={CONCURRENCY['CONCURRENT_REQUESTS']}, "
           f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY['CONCURRENT_REQUESTS_PER_DOMAIN']}; "
           f"{os.cpu_count()} CPUs, load average {load} at the end")
+    # "max pages": scrapy-playwright's count of open pages, closing ones included.
     print(f"{'mode':24} {'pages':>5} {'links':>5} {'s':>7} {'pages/s':>8} "
-          f"{'peak PSS MB':>11} {'peak RSS MB':>11} {'procs':>5} {'srv reqs':>8} {'blocked':>7}")
+          f"{'peak PSS MB':>11} {'peak RSS MB':>11} {'procs':>5} {'max pages':>9} {'srv reqs':>8} {'blocked':>7}")
     for r in results.values():
         print(f"{r['label']:24} {r['pages']:>5} {r['links']:>5} {r['seconds']:>7.1f} {r['pages_per_s']:>8.2f} "
-              f"{r['peak_pss_mb']:>11.0f} {r['peak_rss_mb']:>11.0f} {r['peak_processes']:>5} "
+              f"{r['peak_pss_mb']:>11.0f} {r['peak_rss_mb']:>11.0f} {r['peak_processes']:>5} {r['max_pages']:>9} "
               f"{r['server_requests']:>8} {r['blocked']:>7}")
     bare, newsbot = results.get("bare"), results.get("newsbot")
     if bare and newsbot:
