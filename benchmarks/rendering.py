@@ -3,7 +3,7 @@ driver + every Chromium process) for the same local JavaScript listing pages, do
 rendered by a bare scrapy-playwright spider, and rendered by newsbot with resource blocking on
 and off, all in one run.
 
-    python benchmarks/rendering.py [--pages 200] [--modes plain,bare,newsbot,newsbot-noblock]
+    python benchmarks/rendering.py [--pages 200] [--rounds 1] [--modes plain,bare,newsbot,newsbot-noblock]
 
 Each mode is one crawl in its own process against tests/jssite.py on 127.0.0.1: newsbot's
 through tests/render_crawl.py, the bare one (benchmarks/spiders/bare_render.py: scrapy-playwright
@@ -38,6 +38,7 @@ LINKS_PER_PAGE = 2
 STEP_TIMEOUT_MS = 20000
 # The same for every mode; newsbot's default CONCURRENT_REQUESTS is 16.
 CONCURRENCY = {"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
+ROUNDS_MODES = ("bare", "newsbot")
 MODES = {
     "plain": ("plain download", {"NEWSBOT_RENDERING": "never"}),
     "bare": ("bare scrapy-playwright", {}),
@@ -144,7 +145,7 @@ def run_mode(site, key: str, pages: int, workdir: Path) -> dict:
     crawled = stats.get("bare/pages" if key == "bare" else "newsbot/listing/pages", 0)
     links = stats.get("item_scraped_count", 0) if key == "bare" else len(json.loads(out.read_text())["links"])
     elapsed = float(stats.get("elapsed_time_seconds") or 0) or float("nan")
-    refused = stats.get("newsbot/netguard/refused", 0)
+    refused = stats.get("newsbot/fault/private_address", 0)
     why = f"{refused} requests refused by the netguard" if refused else (last_line or "no error logged")
     return {"label": label, "pages": crawled, "links": links, "seconds": elapsed, "rendered": key != "plain",
             "pages_per_s": crawled / elapsed, "peak_pss_mb": peak["pss"] / 2**20, "peak_rss_mb": peak["rss"] / 2**20,
@@ -153,8 +154,10 @@ def run_mode(site, key: str, pages: int, workdir: Path) -> dict:
             "max_pages": stats.get("playwright/page_count/max_concurrent", 0), "why": why}
 
 
-def report(results: dict[str, dict], pages: int) -> None:
+def report(results: dict[str, dict], pages: int, rounds: int = 1) -> None:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    if rounds > 1:
+        print(f"bare and newsbot rendered: {rounds} rounds taking turns, totals of all rounds")
     print(f"{pages} local JS listing pages ({LINKS_PER_PAGE} links each, built by a fetch()), one crawl per mode, "
           f"CONCURRENT_REQUESTS={CONCURRENCY['CONCURRENT_REQUESTS']}, "
           f"CONCURRENT_REQUESTS_PER_DOMAIN={CONCURRENCY['CONCURRENT_REQUESTS_PER_DOMAIN']}; "
@@ -174,7 +177,8 @@ def report(results: dict[str, dict], pages: int) -> None:
     if newsbot and off:
         print(f"blocking: {newsbot['pages_per_s'] / off['pages_per_s']:.2f}x pages/s, "
               f"{newsbot['peak_pss_mb'] / off['peak_pss_mb']:.2f}x peak PSS, "
-              f"{newsbot['server_requests']} vs {off['server_requests']} requests reaching the server")
+              f"{newsbot['server_requests'] / newsbot['pages']:.1f} vs {off['server_requests'] / off['pages']:.1f} "
+              "requests per page reaching the server")
     plain = results.get("plain")
     if newsbot and plain:
         print(f"rendering: {plain['pages_per_s'] / newsbot['pages_per_s']:.1f}x slower and "
@@ -186,6 +190,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--modes", default=",".join(MODES),
                         help=f"comma-separated, in run order (default: all: {','.join(MODES)})")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="run the bare and newsbot crawls this many times, taking turns (default 1)")
     parser.add_argument("--child", nargs=2, metavar=("CONFIG", "RESULT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -202,15 +208,41 @@ def main() -> None:
 
     from tests.jssite import JsSite
 
-    results = {}
+    # With --rounds, bare and newsbot take turns, so a load that comes and goes on a shared
+    # machine falls on both; their figures are then the rounds' totals (peaks: the highest).
+    compared = [m for m in modes if m in ROUNDS_MODES]
+    schedule = []
+    for key in modes:
+        if key not in ROUNDS_MODES:
+            schedule.append(key)
+        elif key == compared[0]:
+            schedule += compared * max(1, args.rounds)
+    runs: dict[str, list[dict]] = {}
     with JsSite() as site, tempfile.TemporaryDirectory() as tmp:
-        for key in modes:
-            results[key] = run_mode(site, key, args.pages, Path(tmp))
-            problem = shortfall({results[key]["label"]: results[key]}, args.pages)
+        for key in schedule:
+            result = run_mode(site, key, args.pages, Path(tmp))
+            problem = shortfall({result["label"]: result}, args.pages)
             if problem:
                 raise SystemExit(problem)
-    report(results, args.pages)
+            runs.setdefault(key, []).append(result)
+    results = {key: combined(runs[key]) for key in modes}
+    report(results, args.pages, args.rounds if compared else 1)
+    if len(runs.get("bare", [])) > 1 and "newsbot" in runs:
+        ratios = [n["pages_per_s"] / b["pages_per_s"] for b, n in zip(runs["bare"], runs["newsbot"])]
+        print("newsbot / bare pages/s by round: " + ", ".join(f"{r:.2f}" for r in ratios))
 
+
+def combined(results: list[dict]) -> dict:
+    """One row for several rounds of a mode: totals, and the highest peaks."""
+    if len(results) == 1:
+        return results[0]
+    row = dict(results[0])
+    for key in ("pages", "links", "seconds", "server_requests", "blocked"):
+        row[key] = sum(r[key] for r in results)
+    for key in ("peak_pss_mb", "peak_rss_mb", "peak_processes", "max_pages"):
+        row[key] = max(r[key] for r in results)
+    row["pages_per_s"] = row["pages"] / row["seconds"]
+    return row
 
 if __name__ == "__main__":
     main()
