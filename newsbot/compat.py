@@ -109,7 +109,7 @@ PLAYWRIGHT_PRIVATE_CALLS: dict[str, tuple[str, ...]] = {
 
 PLAYWRIGHT_OWN_PRIVATE = ("_ensure_started", "_retire", "_close_if_retired", "_close_context",
                           "_generation", "_generation_pages", "_retired", "_in_use", "_started",
-                          "_start_lock", "_start_error")
+                          "_start_lock", "_start_error", "_page_slots", "_slot_release")
 
 
 # --- checks -----------------------------------------------------------------------------------

@@ -278,6 +278,8 @@ SETTINGS: tuple[Setting, ...] = (
             check=_check_strings, accepts=STRINGS_ACCEPT),
     Setting("NEWSBOT_RENDER_CONTEXT_PAGES", 50, "int", "a browser context is replaced after this many pages",
             minimum=1),
+    Setting("NEWSBOT_RENDER_MAX_PAGES", 8, "int", "pages open at once in the browser, across its contexts",
+            minimum=1),
     Setting("NEWSBOT_CHROMIUM_EXTRA_ARGS", [], "list", "extra Chromium flags", check=_check_strings, accepts=STRINGS_ACCEPT),
     # --- delivery (newsbot/delivery)
     Setting("NEWSBOT_DELIVERY_RETRIES", 3, "int", "delivery attempts after the first, per batch", minimum=0),

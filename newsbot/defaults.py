@@ -135,8 +135,11 @@ PLAYWRIGHT_BROWSER_TYPE = "chromium"
 # The system Chromium (`playwright install` cannot download browsers here); headless and the
 # quiet flags are added by the handler unless "args" is given.
 PLAYWRIGHT_LAUNCH_OPTIONS = {"executable_path": os.environ.get("NEWSBOT_CHROMIUM", "/usr/bin/chromium")}
+# The newest context and the recycled one finishing its last pages.
 PLAYWRIGHT_MAX_CONTEXTS = 2
-PLAYWRIGHT_MAX_PAGES_PER_CONTEXT = 4
+# Pages open at once in the whole browser (newsbot/rendering/handler.py); scrapy-playwright's
+# PLAYWRIGHT_MAX_PAGES_PER_CONTEXT is left to its default, so one context can use them all.
+NEWSBOT_RENDER_MAX_PAGES = 8
 PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT = 30000
 
 # --- delivery (newsbot/delivery; docs/operations.md "Delivery") --------------------------------

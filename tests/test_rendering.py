@@ -110,6 +110,24 @@ def test_tree_usage_counts_children():
         child.wait()
 
 
+def test_rendering_benchmark_fails_loudly_when_a_mode_measured_nothing(tmp_path):
+    from benchmarks.rendering import shortfall
+
+    whole = {"label": "bare", "pages": 3, "links": 6, "rendered": True}
+    assert shortfall({"bare": whole, "plain": {**whole, "links": 0, "rendered": False}}, 3) is None
+    refused = shortfall({"bare": whole, "newsbot": {**whole, "pages": 0, "why": "3 requests refused by the netguard"}}, 3)
+    assert refused == ("rendering benchmark: 'newsbot' crawled 0 of 3 pages (3 requests refused by the netguard); "
+                       "nothing to compare")
+    assert "found 2 of 6 links" in shortfall({"bare": {**whole, "links": 2}}, 3)
+    # No browser: one line and a non-zero exit before any crawl starts.
+    proc = subprocess.run([PYTHON, "benchmarks/rendering.py", "--pages", "1"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "NEWSBOT_CHROMIUM": str(tmp_path / "no-chromium")}, timeout=60)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"rendering benchmark: Chromium not found at {tmp_path / 'no-chromium'} "
+        "(install Debian's chromium package or set NEWSBOT_CHROMIUM)"]
+
+
 # --- real Chromium ----------------------------------------------------------------------------
 
 ACTIONS = {"load_more": "#load-more", "max_clicks": 10, "scroll": 10, "step_timeout_ms": 3000}

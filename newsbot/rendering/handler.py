@@ -6,6 +6,8 @@ On top of scrapy-playwright's handler:
   check of crawls that do render is `newsbot.rendering.check.BrowserCheck`);
 - contexts are recycled after NEWSBOT_RENDER_CONTEXT_PAGES pages (closed once their pages are
   done), so the browser's memory does not grow over long runs;
+- at most NEWSBOT_RENDER_MAX_PAGES pages are rendered at once in the whole browser, whichever
+  contexts they are in;
 - a hard per-page deadline (NEWSBOT_RENDER_TIMEOUT) and a page that is always closed when the
   download fails, times out or is cancelled (scrapy-playwright closes it only on `Exception`,
   not on cancellation);
@@ -45,6 +47,7 @@ CHROMIUM_ARGS = (
 PAGE_META = "_newsbot_render_page"
 AUTO_CONTEXT_META = "_newsbot_render_auto_context"
 COUNTED_META = "_newsbot_render_counted_in"
+SLOT_META = "_newsbot_render_page_slot"
 
 
 def launch_options(settings: BaseSettings) -> dict[str, Any]:
@@ -84,6 +87,11 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
             self.abort_request = ResourceBlocker.from_settings(settings)
         self.render_timeout = settings.getfloat("NEWSBOT_RENDER_TIMEOUT", 45)
         self.context_pages = max(1, settings.getint("NEWSBOT_RENDER_CONTEXT_PAGES", 50))
+        # The page cap is the browser's, not each context's: only the newest context takes new
+        # pages (the one before it only finishes its own), so a per-context cap would be the
+        # whole crawl's rendering concurrency, and a cap per context times contexts would let
+        # the pages of a draining context and its successor add up.
+        self._page_slots = asyncio.Semaphore(max(1, settings.getint("NEWSBOT_RENDER_MAX_PAGES", 8)))
         self._generation = 0
         self._generation_pages = 0
         self._retired: set[str] = set()
@@ -132,10 +140,14 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
             raise TimeoutError(f"rendering {request.url} timed out after {self.render_timeout}s") from None
         finally:
             page = request.meta.pop(PAGE_META, None)
-            if page is not None and not request.meta.get("playwright_include_page") and not page.is_closed():
+            kept = request.meta.get("playwright_include_page")
+            if page is not None and not kept and not page.is_closed():
                 self.stats.inc_value("newsbot/render/pages_closed_after_failure")
                 with suppress(Exception):
                     await asyncio.shield(page.close())
+            release = request.meta.pop(SLOT_META, None)
+            if release is not None and not kept:
+                release()
             name = request.meta.pop(COUNTED_META, None)
             if name is not None:
                 self._in_use[name] -= 1
@@ -158,9 +170,32 @@ class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
             # not close while a page is still being created in it.
             self._in_use[name] = self._in_use.get(name, 0) + 1
             request.meta[COUNTED_META] = name
-        page = await super()._create_page(request, spider)
+        await self._page_slots.acquire()
+        try:
+            page = await super()._create_page(request, spider)
+        except BaseException:
+            self._page_slots.release()
+            raise
         request.meta[PAGE_META] = page
+        request.meta[SLOT_META] = release = self._slot_release()
+        # A page kept by the spider (playwright_include_page) holds its slot until it is closed.
+        page.once("close", release)
         return page
+
+    def _slot_release(self):
+        """Frees one page slot, once: when the download is done with its page (closed, or its
+        close requested: Chromium reports a closed target only after tearing it down, and a
+        slot held until then would leave fewer than NEWSBOT_RENDER_MAX_PAGES pages rendering),
+        or when the page closes, whichever comes first."""
+        released = False
+
+        def release(*_: Any) -> None:
+            nonlocal released
+            if not released:
+                released = True
+                self._page_slots.release()
+
+        return release
 
     def _retire(self, name: str) -> None:
         self._retired.add(name)
