@@ -132,8 +132,8 @@ def test_spool_on_a_full_tmpfs_loses_and_repeats_nothing(size, tmp_path, isolate
     spool = isolated_newsbot_home / "spool"
     spool.mkdir()
     # Batches of 10 items of 4-9 KB of JSON each: at 64k the first batch's data does not fit (a
-    # write fails: not kept); at 96k two are delivered and the third's data fits but not its
-    # final meta.json (kept in writing/ for the next run).
+    # write fails: the items before it are kept, the rest not); at 96k two are delivered and the
+    # third's data fits but not its final meta.json (kept in writing/ for the next run).
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(spool)],
                              capture_output=True, text=True)
     if mounted.returncode != 0:

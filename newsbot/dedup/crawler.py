@@ -147,10 +147,15 @@ class StateWrites:
         if not parts:
             parts.append("this run's decisions since its last commit may not be recorded, so the next run may "
                          "deliver those articles again")
+        line = (f"the state {self.store.location} could not be written ({type(self.error).__name__}: "
+                f"{self.error}): {'; '.join(parts)}; make it writable (`scrapy dedup check` checks it)")
+        if any(stats.get_value(f"newsbot/delivery/items/{what}") for what in ("not_kept", "kept_unspooled")):
+            # The spool failed too (one full disk under both): its line, which names the state's
+            # error, is the run's one line (exit 4); this says what the state adds to it.
+            logger.error("%s", line)
+            return
         from ..exitcodes import UNDELIVERED, fail_run
-        fail_run(self.crawler, UNDELIVERED,
-                 f"the state {self.store.location} could not be written ({type(self.error).__name__}: "
-                 f"{self.error}): {'; '.join(parts)}; make it writable (`scrapy dedup check` checks it)")
+        fail_run(self.crawler, UNDELIVERED, line)
 
 
 def state_writes(crawler: Crawler) -> StateWrites | None:

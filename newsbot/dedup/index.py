@@ -36,6 +36,8 @@ class Decision:
     # What `DedupIndex.undo` puts back: the record this decision replaced (an update), None when
     # it created one (new, duplicate). Not set for unchanged, which records nothing.
     prior: Record | None = field(default=None, compare=False, repr=False)
+    # The store's commit count when the decision was made: durable once a later commit succeeded.
+    generation: int = field(default=0, compare=False, repr=False)
 
     @property
     def recorded(self) -> bool:
@@ -122,6 +124,7 @@ class DedupIndex:
         signatures = self.signer.sign_many([facts.body for facts in batch])
         band_keys = self.signer.band_key_matrix(signatures)
         now = self.clock()
+        generation = self.store.commits   # before: a commit inside this transaction counts as later
         with self.store.transaction(decisions=len(batch)):
             state = _Batch(self.store.find_by_url_keys(itertools.chain.from_iterable(url_keys)),
                            self.store.find_by_hashes(facts.content_hash for facts in batch), band_keys)
@@ -133,6 +136,8 @@ class DedupIndex:
                                       now) for i, facts in enumerate(batch)]
             self.store.save_many(state.writes)
             self.store.touch_many(state.touched, now)
+        for decision in decisions:
+            decision.generation = generation
         return decisions
 
     def _decide(self, state: _Batch, row: int, facts: ArticleFacts, url_keys: list[str], signature, band_keys,

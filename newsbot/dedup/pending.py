@@ -83,3 +83,10 @@ class PendingDecisions:
             return
         self.index.undo(decisions)
         self.index.store.flush()
+
+    def durable(self, decisions: list[Decision]) -> list[Decision]:
+        """Those of `decisions` the state has committed: what a failed `undo` leaves recorded (a
+        group commit the state refused took the others with it)."""
+        if self.index is None:
+            return []
+        return [decision for decision in decisions if decision.recorded and self.index.store.durable(decision)]

@@ -189,7 +189,11 @@ class SQLiteStore(StateStore):
                 if self._bands is not None:
                     self._band_seq = self.db.execute("SELECT MAX(seq) FROM band_log").fetchone()[0]
             self.db.execute("COMMIT")
+            self.commits += 1
         self._pending = 0
+
+    def durable(self, decision) -> bool:
+        return self.commits > decision.generation
 
     def use_signer(self, signer: Signer) -> None:
         if self._signer is None or (self._signer.bands, self._signer.rows, self._signer.num_perm) != (

@@ -102,6 +102,13 @@ class StateStore:
     def flush(self) -> None: pass
     def close(self) -> None: pass
 
+    # Commits that succeeded: a store whose writes are durable when made (Redis) never counts.
+    commits = 0
+
+    def durable(self, decision) -> bool:
+        """Whether `decision`'s write survives this process (a commit succeeded after it)."""
+        return True
+
     def verify(self, full: bool = False) -> None:
         """Raise when the store is damaged or cannot be written (checked once, when a crawl starts;
         `full`: however long it takes, for `scrapy dedup check`)."""

@@ -118,6 +118,7 @@ class SpoolFile(WriteOnlyStream):
         self.sha256 = hashlib.sha256()
         self.md5 = hashlib.md5()
         self.size = 0
+        self.lines = 0   # newlines in what was written whole: items, for JSON Lines
         # The first write that failed (disk full, I/O error): the batch cannot be kept. Later
         # writes are skipped and none raises, so the exporter does not log a traceback per item;
         # the storage finds the error when the batch is stored (see `finish`).
@@ -136,6 +137,7 @@ class SpoolFile(WriteOnlyStream):
                 self.sha256.update(data)
                 self.md5.update(data)
                 self.size += len(data)
+                self.lines += data.count(b"\n")
         return len(data)
 
     def flush(self) -> None:
@@ -208,6 +210,17 @@ class Spool:
             self._release(meta.key)
             shutil.rmtree(folder, ignore_errors=True)
             raise
+
+    def keep_written_lines(self, meta: BatchMeta, size: int) -> bool:
+        """Cut a batch whose data could not all be written back to the `size` bytes of whole lines
+        it holds, and leave it in writing/ for the next run's salvage. False when it could not be
+        cut (shortening a file needs no free space, but may meet an I/O error)."""
+        try:
+            os.truncate(self.writing / meta.key / DATA, size)
+        except OSError:
+            return False
+        self._release(meta.key)
+        return True
 
     def discard_batch(self, meta: BatchMeta) -> bool:
         """Throw away a batch being written whose items will not be kept (their dedup decisions

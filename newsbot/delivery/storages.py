@@ -13,6 +13,7 @@ are taken back, so the next run crawls those articles again. The run reports bot
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlparse
@@ -60,14 +61,17 @@ class SpooledFeedStorage:
         # Built right after the batch id was recorded (FeedExporter._start_new_batch): if that
         # record failed, this batch is not kept.
         self.error: OSError | None = DeliveryRun.of(crawler).spool_error
-        self.decisions: list = []   # dedup decisions of this batch's items (newsbot.dedup.pending)
+        # Dedup decisions of this batch's items (newsbot.dedup.pending), with each item's place.
+        self.decisions: list = []
+        self.places: list[int] = []
         self.items_noted = 0
 
     def note_item(self, decision) -> None:
         """An item is about to be written into this batch, with its dedup decision (or None)."""
-        self.items_noted += 1
         if decision is not None:
             self.decisions.append(decision)
+            self.places.append(self.items_noted)
+        self.items_noted += 1
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, uri: str, *, feed_options: dict[str, Any] | None = None):
@@ -162,24 +166,47 @@ class SpooledFeedStorage:
         run.record(outcome)
 
     async def _not_kept(self, run: DeliveryRun, meta: BatchMeta, cause: OSError) -> None:
-        """The batch could not be written: empty it and take its items' decisions back, so the
-        next run crawls them again rather than skipping articles delivered nowhere."""
+        """The batch could not be written whole. A JSON Lines batch keeps the items written before
+        the failure (cut back to whole lines, left in writing/ for the next run's salvage); the
+        rest is emptied and its items' decisions are taken back, so the next run crawls them
+        again rather than skipping articles delivered nowhere. Keeping what was written matters
+        when the state is on the same full disk: taking a decision back is a write too."""
         from ..dedup.pending import PendingDecisions
-        if self.file is not None:
+        written = self._whole_items_written()
+        if written and await run_in_thread(run.spool.keep_written_lines, meta, self.file.size):
+            run.spool_failed(replace(meta, items=written), cause, kept_in=str(run.spool.writing))
+            run.feeds[meta.feed].append(replace(meta, items=written))
+            meta = replace(meta, items=meta.items - written)
+        elif self.file is not None:
+            written = 0
             emptied = await run_in_thread(run.spool.discard_batch, meta)
             if not emptied:
                 logger.warning("could not empty unspooled batch %s; the next run may deliver part of it "
                                "as well as crawl it again", meta.key)
+        taken_back = [d for d, place in zip(self.decisions, self.places) if place >= written]
         not_forgotten = 0
+        pending = PendingDecisions.of(self.crawler)
         try:
             # In the reactor thread, as every other use of the state: its connection is not
             # shared across threads (a rare path; a few statements per item).
-            PendingDecisions.of(self.crawler).undo(self.decisions)
+            pending.undo(taken_back)
         except Exception as exc:   # the state failed too: say how many stay recorded
-            not_forgotten = sum(1 for decision in self.decisions if decision.recorded)
+            stuck = pending.durable(taken_back)
+            not_forgotten = len(stuck)
             run.note_spool_cause(exc, where="dedup state: ")
-        self.decisions = []
-        run.spool_failed(meta, cause, not_forgotten=not_forgotten, uri=self.uri)
+            for decision in stuck:
+                logger.error("not delivered, yet recorded in the dedup state (the next run skips it; "
+                             "`scrapy dedup forget %s` lets it crawl it again)", decision.key)
+        self.decisions, self.places = [], []
+        if meta.items:
+            run.spool_failed(meta, cause, not_forgotten=not_forgotten, uri=self.uri)
+
+    def _whole_items_written(self) -> int:
+        """Items whole in the batch's data: its complete lines, for an unprocessed JSON Lines feed."""
+        if self.file is None or self.feed_options.get("format") not in ("jsonlines", "jsonl") \
+                or self.feed_options.get("postprocessing") or self.meta.target.endswith(".gz"):
+            return 0
+        return min(self.file.lines, self.items_noted)
 
     def _item_count(self) -> int:
         if self.error is not None or (self.file is not None and self.file.error is not None):
