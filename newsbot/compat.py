@@ -6,10 +6,10 @@ pinned upgrade that moves or changes one fails with the hook's name instead of m
 the middle of a crawl. Call sites use the functions here, never the private names.
 
 Scrapy:
-- `engine._slot.remove_request` (fleet leases, newsbot.leases): Scrapy has no signal for "the
-  engine is done with this request" (scraped, items processed, follow-ups scheduled; or failed,
-  or replaced by a redirect/retry); the engine slot's remove_request is that moment, for every
-  outcome.
+- `engine._slot.remove_request` (fleet leases, newsbot.leases.scheduler): Scrapy has no signal
+  for "the engine is done with this request" (scraped, items processed, follow-ups scheduled; or
+  failed, or replaced by a redirect/retry); the engine slot's remove_request is that moment, for
+  every outcome.
 - `FeedExporter._get_uri_params`, `_schedule_slot_close`, `_start_new_batch` (batch rollover by
   age, newsbot.delivery.extension): FeedExporter rolls a batch over only at
   FEED_EXPORT_BATCH_ITEM_COUNT; closing a batch by age must do what its own rollover does.

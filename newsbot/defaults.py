@@ -103,7 +103,7 @@ REDIRECT_MAX_TIMES = 10
 DOWNLOADER_MIDDLEWARES.update({
     # Before OffsiteMiddleware (50): no connection is ever opened to a refused address.
     "newsbot.middlewares.netguard.PrivateAddressMiddleware": 40,
-    "newsbot.resume.SkipDeliveredMiddleware": 45,
+    "newsbot.resume.middleware.SkipDeliveredMiddleware": 45,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newsbot.middlewares.retry.BackoffRetryMiddleware": 550,
     # After decompression (590) and before <meta> refresh (580) reads the text.
@@ -115,12 +115,12 @@ DOWNLOADER_MIDDLEWARES.update({
     # Sees every raw status and download exception before retries act on them.
     "newsbot.middlewares.faults.FaultStatsMiddleware": 940,
 })
-ITEM_PIPELINES.update({"newsbot.resume.SkipDeliveredPipeline": 990})
+ITEM_PIPELINES.update({"newsbot.resume.pipeline.SkipDeliveredPipeline": 990})
 # With JOBDIR: newsbot-delivered.txt makes a killed-and-restarted run lose and repeat nothing.
 # Before Scrapy's FeedExporter (0): ties each item's dedup decision to the spool batch it is
 # written into, so a batch that cannot be spooled takes its decisions back (newsbot/dedup/pending.py).
 EXTENSIONS["newsbot.dedup.pending.PendingDecisions"] = -5
-EXTENSIONS["newsbot.resume.DeliveryLedger"] = 900
+EXTENSIONS["newsbot.resume.ledger.DeliveryLedger"] = 900
 
 # --- rendering (newsbot/rendering, scrapy-playwright) ------------------------------------------
 # Plain requests go through Scrapy's HTTP/1.1 handler; Playwright starts only when a request

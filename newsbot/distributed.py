@@ -5,7 +5,7 @@ one seen-requests set in Redis (NEWSBOT_STATE=redis://...): each URL is fetched 
 fleet. `scrapy seed SPIDER` (cron, on one host) starts a fleet run: it clears the run's queue and
 seen set and enqueues the spider's section pages and feeds; workers take requests from the
 queue and wait up to NEWSBOT_FLEET_IDLE_SECONDS for more before they stop. A request a worker
-takes is leased, not removed, until its work is safe (newsbot/leases.py): a worker that dies
+takes is leased, not removed, until its work is safe (newsbot/leases/): a worker that dies
 holding requests loses nothing, the others take them over when the leases expire.
 """
 
@@ -54,9 +54,9 @@ def fleet_settings(settings: BaseSettings) -> None:
     settings.set("NEWSBOT_DISTRIBUTED", True, priority=OVER_DEFAULTS)
     settings.set("REDIS_URL", redis_url(settings), priority=OVER_DEFAULTS)
     # scrapy-redis's scheduler and queue, with leases on what a worker takes.
-    settings.set("SCHEDULER", "newsbot.leases.LeasingScheduler", priority=OVER_DEFAULTS)
+    settings.set("SCHEDULER", "newsbot.leases.scheduler.LeasingScheduler", priority=OVER_DEFAULTS)
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority=OVER_DEFAULTS)
-    settings.set("SCHEDULER_QUEUE_CLASS", "newsbot.leases.LeaseQueue", priority=OVER_DEFAULTS)
+    settings.set("SCHEDULER_QUEUE_CLASS", "newsbot.leases.queue.LeaseQueue", priority=OVER_DEFAULTS)
     settings.set("SCHEDULER_QUEUE_KEY", QUEUE_KEY, priority=OVER_DEFAULTS)
     settings.set("SCHEDULER_DUPEFILTER_KEY", SEEN_KEY, priority=OVER_DEFAULTS)
     # The queue and seen set belong to the fleet run, not to one worker: keep them on close.
@@ -67,10 +67,11 @@ def fleet_settings(settings: BaseSettings) -> None:
     # FleetLeases before Scrapy's FeedExporter (0): its item_scraped handler must see the batch
     # an item is about to be written into, before a rollover replaces it.
     settings["EXTENSIONS"] = {**settings.getdict("EXTENSIONS"), "newsbot.distributed.FleetIdleExtension": 0,
-                              "newsbot.distributed.FleetFoundCounter": 0, "newsbot.leases.FleetLeases": -10}
+                              "newsbot.distributed.FleetFoundCounter": 0,
+                              "newsbot.leases.extension.FleetLeases": -10}
     # Closest to the engine: links the items that really leave the callbacks to their lease.
     settings["SPIDER_MIDDLEWARES"] = {**settings.getdict("SPIDER_MIDDLEWARES"),
-                                      "newsbot.leases.LeaseItemMiddleware": 10}
+                                      "newsbot.leases.middleware.LeaseItemMiddleware": 10}
 
 
 class FleetIdleExtension:

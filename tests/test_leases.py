@@ -1,4 +1,4 @@
-"""The fleet's lease queue (newsbot/leases.py) against a real Redis."""
+"""The fleet's lease queue (newsbot/leases/queue.py) against a real Redis."""
 
 from __future__ import annotations
 

@@ -181,6 +181,7 @@ def test_page_that_never_settles_times_out_and_is_closed(tmp_path, site, chromiu
     assert time.monotonic() - started < 40
 
 
+@pytest.mark.slow  # 200 pages rendered in a real Chromium: ~40 s, an end-to-end test
 def test_browser_processes_and_memory_return_to_baseline_after_200_pages(tmp_path, site, chromium):
     urls = [f"{site.base}/listing?mode=button&per=2&pages=1&start={n * 2}" for n in range(200)]
     result = crawl(tmp_path, {"urls": urls, "batches": [20, 180], "settle": 1.0,

@@ -360,8 +360,8 @@ class Spool:
         delivered, so it is re-crawled).
 
         `judge(meta)` may say otherwise first: False discards the batch (a fleet worker's batch
-        whose requests the fleet redid, see newsbot.leases.fleet_batch_judge), None leaves it in
-        place for a later run."""
+        whose requests the fleet redid, see newsbot.leases.judge.fleet_batch_judge), None leaves
+        it in place for a later run."""
         salvaged = []
         for folder in sorted(self.writing.iterdir()):
             if not folder.is_dir() or folder.name in self._locks:

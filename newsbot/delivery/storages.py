@@ -94,7 +94,7 @@ class SpooledFeedStorage:
                               batch_id=batch_id, overwrite=self.overwrite)
         if self.crawler.settings.getbool("NEWSBOT_DISTRIBUTED"):
             # Written for a fleet run: if this worker dies, whether the batch is delivered later
-            # depends on the fleet's leases (newsbot.leases.fleet_batch_judge).
+            # depends on the fleet's leases (newsbot.leases.judge.fleet_batch_judge).
             self.meta.extra["fleet"] = {"spider": spider.name}
         if self.error is None:
             try:

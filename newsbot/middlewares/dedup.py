@@ -36,7 +36,7 @@ class KnownArticleMiddleware:
         if not request.meta.get("newsbot_article") or request.meta.get("newsbot_dedup_refetch"):
             return None
         if request.meta.get(UNDELIVERED):
-            # A fleet worker recorded this article and died before delivering it (newsbot/leases.py).
+            # A fleet worker recorded this article and died before delivering it (newsbot/leases/).
             return None
         last_seen = self.store.last_seen_for_url(canonical_url(request.url))
         if last_seen is None:

@@ -1,27 +1,8 @@
-"""Crash-safe resumption of a crawl run with Scrapy's JOBDIR: nothing lost, nothing delivered twice.
+"""The resume ledger of a JOBDIR job (the DeliveryLedger extension): which article URLs were
+handed to delivery, kept durable next to the feeds, so a run that restarts after a crash neither
+loses nor repeats one; and the crash recovery itself (a killed run's queue is moved aside).
 
-Scrapy's JOBDIR keeps the pending-request queue and the seen-requests file, but both are only
-consistent after a clean stop (Ctrl-C, CLOSESPIDER_*): after SIGKILL, an OOM kill or a power
-cut the queue index is stale (its requests are lost or replayed) and requests.seen holds
-requests that were never answered (so their articles would be filtered out forever). newsbot
-therefore keeps its own record and treats a killed run's queue as untrustworthy:
-
-- `newsbot-delivered.txt` in JOBDIR lists every article URL handed to delivery, appended and
-  fsync'd right after the feed exporters wrote (and flushed and fsync'd) the item;
-- `newsbot-running` marks a run in progress; finding it at start-up means the previous run
-  died: its requests.queue and requests.seen are moved aside (crashed-<time>/), the spider's
-  start requests rediscover the articles, and the ledger skips the delivered ones both before
-  download (newsbot/resume/skipped_delivered) and at the end of the pipelines
-  (newsbot/resume/dropped_delivered).
-
-Local JSON Lines feeds are themselves part of the record: their paths are kept in
-`newsbot-feeds.txt`, and at start-up every whole line of those files counts as delivered, so a
-kill between an item's line and its ledger entry repeats nothing either. So is the delivery
-spool: every whole line of the spider's spooled batches (a killed run's open batch included,
-which the next run salvages and delivers) counts as delivered. Outside both, the ledger alone
-decides; the gap is then two back-to-back write() calls (both fsync'd after).
-
-Only active with JOBDIR.
+The middleware and the pipeline that act on it find it with `ledger_of(crawler)`.
 """
 
 from __future__ import annotations
@@ -36,12 +17,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from itemadapter import ItemAdapter
-from scrapy import Request, signals
+from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
+from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from .delivery.spool import Spool, spool_dir
+from ..delivery.spool import Spool, spool_dir
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +164,7 @@ class DeliveryLedger:
         except OSError as exc:
             self.error = self.error or exc
         if self.error is not None:
-            from .exitcodes import UNDELIVERED, fail_run
+            from ..exitcodes import UNDELIVERED, fail_run
             fail_run(self.crawler, UNDELIVERED,
                      f"the resume ledger {self.path} could not be written ({type(self.error).__name__}: "
                      f"{self.error.strerror or self.error}): {self.unrecorded} delivered item(s) not recorded in "
@@ -195,46 +176,3 @@ class DeliveryLedger:
 
 def ledger_of(crawler: Crawler) -> DeliveryLedger | None:
     return _ledgers.get(crawler)
-
-
-class SkipDeliveredMiddleware:
-    """Downloader middleware: do not fetch again an article already delivered in this job."""
-
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SkipDeliveredMiddleware:
-        if not crawler.settings.get("JOBDIR"):
-            raise NotConfigured  # silently: most runs have no JOBDIR
-        return cls(crawler)
-
-    def process_request(self, request: Request) -> None:
-        ledger = ledger_of(self.crawler)
-        if ledger and request.meta.get("newsbot_article") and ledger.is_delivered(request.url):
-            self.crawler.stats.inc_value("newsbot/resume/skipped_delivered")
-            raise IgnoreRequest(f"already delivered in this job: {request.url}")
-        return None
-
-
-class SkipDeliveredPipeline:
-    """Last pipeline: an item whose article was delivered meanwhile (two requests in flight for
-    one article when the run restarted) is dropped instead of written twice."""
-
-    def __init__(self, crawler: Crawler):
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SkipDeliveredPipeline:
-        return cls(crawler)
-
-    def process_item(self, item):
-        ledger = ledger_of(self.crawler)
-        url = ItemAdapter(item).get("url")
-        if not ledger or not url:
-            return item
-        if ledger.is_delivered(url) or url in ledger.claimed:
-            self.crawler.stats.inc_value("newsbot/resume/dropped_delivered")
-            raise DropItem(f"already delivered in this job: {url}")
-        ledger.claimed.add(url)
-        return item
