@@ -45,3 +45,11 @@ def chattr(flag: str, path: Path) -> None:
     done = subprocess.run(["chattr", flag, str(path)], capture_output=True, text=True)
     if done.returncode != 0:
         pytest.skip(f"chattr {flag} is not supported here: {done.stderr.strip()}")
+
+
+def mount_tmpfs(folder: Path, size: str) -> None:
+    """A tmpfs of `size` on `folder`: a disk that fills (needs root; the test skips otherwise)."""
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -23,21 +22,10 @@ from newsbot import exitcodes
 from .conftest import ROOT
 from .helpers import run_scrapy
 from .services import politics_site
-from .test_spool_faults import ARTICLES, crawl_args, delivered, expected_urls
+from .test_spool_faults import ARTICLES, assert_each_once, crawl_args, delivered, expected_urls, spooled_or_delivered
 
 KILLS = 3
 pytestmark = pytest.mark.slow
-
-
-def written(spool: Path, workdir: Path) -> int:
-    """Lines in every run's feed files and in the spool's batches (delivered or on their way)."""
-    lines = len(delivered(workdir, "out"))
-    for data in spool.glob("*/*/data"):
-        try:
-            lines += data.read_bytes().count(b"\n")
-        except OSError:
-            pass   # moved between glob and read
-    return lines
 
 
 @pytest.mark.timeout(600)
@@ -50,7 +38,7 @@ def test_random_kills_then_a_full_run_deliver_every_article_once(jobdir, tmp_pat
     job = ["-s", f"JOBDIR={tmp_path / 'job'}"] if jobdir else []
     with politics_site(ARTICLES) as site:
         for run in range(KILLS):
-            before = written(spool, tmp_path)
+            before = spooled_or_delivered(spool, tmp_path, "out")
             if before >= ARTICLES - 2:
                 break   # too little left to kill a run in the middle of
             # Once 1 to 8 more articles are written, and after up to a second more (a kill
@@ -60,7 +48,7 @@ def test_random_kills_then_a_full_run_deliver_every_article_once(jobdir, tmp_pat
                                      *job], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 deadline = time.monotonic() + 120
-                while proc.poll() is None and written(spool, tmp_path) < at:
+                while proc.poll() is None and spooled_or_delivered(spool, tmp_path, "out") < at:
                     assert time.monotonic() < deadline, "the crawl wrote nothing"
                     time.sleep(0.02)
                 time.sleep(pause)
@@ -68,12 +56,10 @@ def test_random_kills_then_a_full_run_deliver_every_article_once(jobdir, tmp_pat
                 if proc.poll() is None:
                     os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(10)
-            print(f"run {run}: killed after {written(spool, tmp_path)} written (aimed at {at}, +{pause:.2f} s)")
+            written = spooled_or_delivered(spool, tmp_path, "out")
+            print(f"run {run}: killed after {written} written (aimed at {at}, +{pause:.2f} s)")
 
         last = run_scrapy(*crawl_args(site, tmp_path / "out9", None), *job, replay=None, timeout=300)
         assert last.returncode == exitcodes.OK, last.stderr[-4000:]
         assert "Traceback" not in last.stderr
-        urls = delivered(tmp_path, "out")
-        assert len(urls) == len(set(urls)), \
-            f"seed {seed}: duplicated " + str(sorted({u for u in urls if urls.count(u) > 1}))
-        assert set(urls) == expected_urls(site), f"seed {seed}: lost {sorted(expected_urls(site) - set(urls))}"
+        assert_each_once(delivered(tmp_path, "out"), expected_urls(site))   # the seed is printed above

@@ -18,7 +18,7 @@ import pytest
 from newsbot import exitcodes
 
 from .conftest import ROOT
-from .helpers import chattr, failure_line, run_scrapy
+from .helpers import chattr, failure_line, mount_tmpfs, run_scrapy
 from .services import politics_site
 
 ARTICLES = 30
@@ -42,19 +42,46 @@ def delivered(workdir: Path, prefix: str) -> list[str]:
     return urls
 
 
-def spooled_or_delivered(spool: Path, workdir: Path) -> int:
-    lines = len(delivered(workdir, "out1"))
+def spooled_or_delivered(spool: Path, workdir: Path, prefix: str = "out1") -> int:
+    """Lines in the feed files named `prefix`* and in the spool's batches (delivered or on their way)."""
+    lines = len(delivered(workdir, prefix))
     for data in spool.glob("*/*/data"):
         try:
             lines += data.read_bytes().count(b"\n")
         except OSError:
-            pass
+            pass   # moved between glob and read
     return lines
 
 
 def expected_urls(site: str) -> set[str]:
     from tests.sites.politics_site import article_path
     return {f"{site}{article_path(n)}" for n in range(ARTICLES)}
+
+
+def crawl_broken_mid_run(args: list[str], progress, at: int, breaks, repairs) -> subprocess.CompletedProcess:
+    """Run `scrapy *args`; once `progress()` reaches `at`, call `breaks()` and let the run end;
+    `repairs()` in any case (so a failing test leaves no immutable folder behind)."""
+    proc = subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while proc.poll() is None and progress() < at:
+            assert time.monotonic() < deadline, "the crawl made no progress"
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl ended before the fault could be made"
+        breaks()
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        repairs()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def assert_each_once(urls: list[str], expected: set[str]) -> None:
+    assert len(urls) == len(set(urls)), "duplicated: " + str(sorted({u for u in urls if urls.count(u) > 1}))
+    assert set(urls) == expected, f"lost: {sorted(expected - set(urls))}"
 
 
 def assert_recovered(site: str, tmp_path: Path, first: subprocess.CompletedProcess, batch: int | None) -> None:
@@ -74,39 +101,21 @@ def assert_recovered(site: str, tmp_path: Path, first: subprocess.CompletedProce
     assert second.returncode == exitcodes.OK, second.stderr[-4000:]
     assert "Traceback" not in second.stderr
     # Kept batches go to the first run's own files (their targets); re-crawled ones to the second's.
-    urls = delivered(tmp_path, "out1") + delivered(tmp_path, "out2")
-    assert len(urls) == len(set(urls)), "duplicated: " + str(sorted({u for u in urls if urls.count(u) > 1}))
-    assert set(urls) == expected_urls(site)
+    assert_each_once(delivered(tmp_path, "out1") + delivered(tmp_path, "out2"), expected_urls(site))
     assert len(delivered(tmp_path, "out2")) == not_kept
 
 
 @pytest.mark.parametrize("batch", [None, 10], ids=["one-batch", "batches-of-10"])
 def test_spool_made_immutable_mid_run_loses_and_repeats_nothing(batch, tmp_path, isolated_newsbot_home):
     spool = isolated_newsbot_home / "spool"
+    folders = (spool, spool / "writing", spool / "ready")
     with politics_site(ARTICLES) as site:
-        proc = subprocess.Popen([sys.executable, "-m", "scrapy", *crawl_args(site, tmp_path / "out1", batch)],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        locked = []
-        try:
-            deadline = time.monotonic() + 240
-            # Mid-run: half the articles written (in the middle of a batch of 10), the rest to come.
-            while proc.poll() is None and spooled_or_delivered(spool, tmp_path) < ARTICLES // 2:
-                assert time.monotonic() < deadline, "the crawl wrote nothing"
-                time.sleep(0.05)
-            assert proc.poll() is None, "the crawl ended before the spool could be made read-only"
-            for folder in (spool, spool / "writing", spool / "ready"):
-                chattr("+i", folder)
-                locked.append(folder)
-            stdout, stderr = proc.communicate(timeout=300)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            for folder in locked:
-                chattr("-i", folder)
-        first = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+        # Mid-run: half the articles written (in the middle of a batch of 10), the rest to come.
+        first = crawl_broken_mid_run(crawl_args(site, tmp_path / "out1", batch),
+                                     lambda: spooled_or_delivered(spool, tmp_path), ARTICLES // 2,
+                                     lambda: [chattr("+i", folder) for folder in folders],
+                                     lambda: [chattr("-i", folder) for folder in folders])
         assert_recovered(site, tmp_path, first, batch)
-
 
 def test_spool_immutable_before_the_run_keeps_nothing_and_the_next_run_delivers_all(tmp_path, isolated_newsbot_home):
     spool = isolated_newsbot_home / "spool"
@@ -134,10 +143,7 @@ def test_spool_on_a_full_tmpfs_loses_and_repeats_nothing(size, tmp_path, isolate
     # Batches of 10 items of 4-9 KB of JSON each: at 64k the first batch's data does not fit (a
     # write fails: the items before it are kept, the rest not); at 96k two are delivered and the
     # third's data fits but not its final meta.json (kept in writing/ for the next run).
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(spool)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    mount_tmpfs(spool, size)
     try:
         with politics_site(ARTICLES) as site:
             first = run_scrapy(*crawl_args(site, tmp_path / "out1", 10), replay=None, timeout=300)
@@ -154,25 +160,9 @@ def test_resume_ledger_made_immutable_mid_run_is_one_line_and_loses_nothing(tmp_
     ledger = jobdir / "newsbot-delivered.txt"
     with politics_site(ARTICLES) as site:
         args = [*crawl_args(site, tmp_path / "out1", None), "-s", f"JOBDIR={jobdir}"]
-        proc = subprocess.Popen([sys.executable, "-m", "scrapy", *args], cwd=ROOT,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        locked = False
-        try:
-            deadline = time.monotonic() + 240
-            while proc.poll() is None and (not ledger.exists() or ledger.read_text().count("\n") < ARTICLES // 3):
-                assert time.monotonic() < deadline, "the crawl recorded nothing"
-                time.sleep(0.05)
-            assert proc.poll() is None, "the crawl ended before the ledger could be made read-only"
-            chattr("+i", ledger)
-            locked = True
-            stdout, stderr = proc.communicate(timeout=300)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            if locked:
-                chattr("-i", ledger)
-    first = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+        first = crawl_broken_mid_run(args, lambda: ledger.read_text().count("\n") if ledger.exists() else 0,
+                                     ARTICLES // 3, lambda: chattr("+i", ledger),
+                                     lambda: ledger.exists() and chattr("-i", ledger))
     line = failure_line(first)
     assert first.returncode == exitcodes.UNDELIVERED
     assert "the resume ledger" in line and "delivered item(s) not recorded in it" in line, line

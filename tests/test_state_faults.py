@@ -12,18 +12,16 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from newsbot import exitcodes
 
-from .conftest import ROOT
-from .helpers import chattr, failure_line, run_scrapy
+from .helpers import chattr, failure_line, mount_tmpfs, run_scrapy
 from .services import politics_site
-from .test_spool_faults import ARTICLES, crawl_args, delivered, expected_urls, spooled_or_delivered
+from .test_spool_faults import (ARTICLES, assert_each_once, crawl_args, crawl_broken_mid_run, delivered,
+                                expected_urls, spooled_or_delivered)
 
 HELD = re.compile(r"(\d+) item\(s\) in \d+ batch\(es\) held undelivered in (\S+?),")
 DROPPED = re.compile(r"(\d+) item\(s\) neither recorded nor emitted")
@@ -45,10 +43,7 @@ def fill(folder: Path) -> None:
 def state_on_tmpfs(isolated_newsbot_home, monkeypatch):
     folder = isolated_newsbot_home / "state"
     folder.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    mount_tmpfs(folder, "4m")
     state = folder / "state.sqlite"
     monkeypatch.setenv("NEWSBOT_STATE", f"sqlite:///{state}")
     yield state
@@ -61,24 +56,13 @@ def test_state_on_a_full_disk_mid_run_loses_and_repeats_nothing(batch, state_on_
                                                                 isolated_newsbot_home):
     state, spool = state_on_tmpfs, isolated_newsbot_home / "spool"
     with politics_site(ARTICLES) as site:
-        proc = subprocess.Popen([sys.executable, "-m", "scrapy", *crawl_args(site, tmp_path / "out1", batch)],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 240
-            while proc.poll() is None and spooled_or_delivered(spool, tmp_path) < ARTICLES // 3:
-                assert time.monotonic() < deadline, "the crawl wrote nothing"
-                time.sleep(0.05)
-            assert proc.poll() is None, "the crawl ended before the state could be broken"
-            fill(state.parent)
-            stdout, stderr = proc.communicate(timeout=300)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-            (state.parent / "filler").unlink(missing_ok=True)
-        line = failure_line(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr))
-        assert proc.returncode == exitcodes.UNDELIVERED, stderr[-4000:]
-        assert "could not be written" in line and "all rules passed" not in stderr, line
+        first = crawl_broken_mid_run(crawl_args(site, tmp_path / "out1", batch),
+                                     lambda: spooled_or_delivered(spool, tmp_path), ARTICLES // 3,
+                                     lambda: fill(state.parent),
+                                     lambda: (state.parent / "filler").unlink(missing_ok=True))
+        line = failure_line(first)
+        assert first.returncode == exitcodes.UNDELIVERED, first.stderr[-4000:]
+        assert "could not be written" in line and "all rules passed" not in first.stderr, line
         held = sum(int(n) for n, _ in HELD.findall(line))
         dropped = sum(int(n) for n in DROPPED.findall(line))
         first_urls = delivered(tmp_path, "out1")
@@ -91,9 +75,7 @@ def test_state_on_a_full_disk_mid_run_loses_and_repeats_nothing(batch, state_on_
         second = run_scrapy(*crawl_args(site, tmp_path / "out2", batch), replay=None, timeout=300)
         assert second.returncode == exitcodes.OK, second.stderr[-4000:]
         assert "Traceback" not in second.stderr
-        urls = delivered(tmp_path, "out1") + delivered(tmp_path, "out2")
-        assert len(urls) == len(set(urls)), "duplicated: " + str(sorted({u for u in urls if urls.count(u) > 1}))
-        assert set(urls) == expected_urls(site)
+        assert_each_once(delivered(tmp_path, "out1") + delivered(tmp_path, "out2"), expected_urls(site))
         # The held batches went to the first run's own files; the second run wrote only what
         # the first dropped.
         assert len(delivered(tmp_path, "out2")) == dropped
@@ -108,30 +90,22 @@ def test_state_made_immutable_mid_run_is_refused_at_the_next_start_and_repeats_n
     for writing and refuses to start (exit 6, one line) rather than treat every article as new."""
     state, spool = state_on_tmpfs, isolated_newsbot_home / "spool"
     with politics_site(ARTICLES) as site:
-        proc = subprocess.Popen([sys.executable, "-m", "scrapy", *crawl_args(site, tmp_path / "out1", None)],
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        first = crawl_broken_mid_run(crawl_args(site, tmp_path / "out1", None),
+                                     lambda: spooled_or_delivered(spool, tmp_path), ARTICLES // 3,
+                                     lambda: [chattr("+i", path) for path in (*state.parent.glob(f"{state.name}*"),
+                                                                              state.parent)],
+                                     lambda: None)
         try:
-            deadline = time.monotonic() + 240
-            while proc.poll() is None and spooled_or_delivered(spool, tmp_path) < ARTICLES // 3:
-                assert time.monotonic() < deadline, "the crawl wrote nothing"
-                time.sleep(0.05)
-            assert proc.poll() is None, "the crawl ended before the state could be made immutable"
-            for path in (*state.parent.glob(f"{state.name}*"), state.parent):
-                chattr("+i", path)
-            stdout, stderr = proc.communicate(timeout=300)
-            assert proc.returncode == exitcodes.OK, stderr[-4000:]
+            assert first.returncode == exitcodes.OK, first.stderr[-4000:]
             refused = run_scrapy(*crawl_args(site, tmp_path / "out2", None), replay=None, timeout=300)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
             subprocess.run(["chattr", "-R", "-i", str(state.parent)], capture_output=True)
         assert refused.returncode == exitcodes.CONFIG, refused.stderr[-4000:]
         assert "state" in failure_line(refused)
         third = run_scrapy(*crawl_args(site, tmp_path / "out3", None), replay=None, timeout=300)
         assert third.returncode == exitcodes.OK, third.stderr[-4000:]
-        urls = delivered(tmp_path, "out1") + delivered(tmp_path, "out2") + delivered(tmp_path, "out3")
-        assert len(urls) == len(set(urls)) and set(urls) == expected_urls(site)
+        assert_each_once(delivered(tmp_path, "out1") + delivered(tmp_path, "out2") + delivered(tmp_path, "out3"),
+                         expected_urls(site))
 
 
 @pytest.mark.parametrize("batch", [None, 10], ids=["one-batch", "batches-of-10"])
@@ -141,10 +115,7 @@ def test_whole_newsbot_home_on_a_full_disk_loses_and_repeats_nothing(batch, tmp_
     taken back). Items written before the failure stay in the spool, whole lines, for the next run."""
     home = tmp_path / "home"
     home.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(home)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr.strip()}")
+    mount_tmpfs(home, "200k")
     monkeypatch.setenv("NEWSBOT_HOME", str(home))
     monkeypatch.setenv("NEWSBOT_ALLOWED_PRIVATE_HOSTS", "127.0.0.1")
     monkeypatch.delenv("NEWSBOT_STATE", raising=False)
@@ -157,8 +128,6 @@ def test_whole_newsbot_home_on_a_full_disk_loses_and_repeats_nothing(batch, tmp_
             subprocess.run(["mount", "-o", "remount,size=16m", str(home)], check=True)
             second = run_scrapy(*crawl_args(site, tmp_path / "out2", batch), replay=None, timeout=300)
             assert second.returncode == exitcodes.OK, second.stderr[-4000:]
-            urls = delivered(tmp_path, "out1") + delivered(tmp_path, "out2")
-            assert len(urls) == len(set(urls)), "duplicated: " + str(sorted({u for u in urls if urls.count(u) > 1}))
-            assert set(urls) == expected_urls(site)
+            assert_each_once(delivered(tmp_path, "out1") + delivered(tmp_path, "out2"), expected_urls(site))
     finally:
         subprocess.run(["umount", str(home)], capture_output=True)

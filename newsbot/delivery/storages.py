@@ -6,9 +6,14 @@ Neither does anything else when the spool itself cannot be written (read-only fo
 disk): `open()` then hands the exporter a file that takes nothing, a failed write is remembered
 rather than raised, and `store()` settles the batch once. Its items' dedup decisions (attached
 by newsbot.dedup.pending) stand when the batch's whole data is fsynced in the spool (in ready/,
-or in writing/ for the next run to salvage); otherwise the data is emptied and the decisions
-are taken back, so the next run crawls those articles again. The run reports both on one line
-(DeliveryRun.report_spool_failures) and exits 4."""
+or in writing/ for the next run to salvage); otherwise a JSON Lines batch keeps the items
+written before the failure, and the rest of the data is emptied and its decisions are taken
+back, so the next run crawls those articles again. The run reports both on one line
+(DeliveryRun.report_spool_failures) and exits 4.
+
+A batch whose items' decisions the dedup state could not commit (StateNotDurable, from
+newsbot.dedup.crawler.StateWrites) is held: whole in writing/, undelivered, for the next run to
+record and deliver."""
 
 from __future__ import annotations
 
