@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from newsbot import defaults  # noqa: E402
 from newsbot.rendering.proctree import tree_usage  # noqa: E402
 
 CHROMIUM = os.environ.get("NEWSBOT_CHROMIUM", "/usr/bin/chromium")
@@ -41,10 +42,10 @@ CONCURRENCY = {"CONCURRENT_REQUESTS": 16, "CONCURRENT_REQUESTS_PER_DOMAIN": 8}
 ROUNDS_MODES = ("bare", "newsbot")
 MODES = {
     "plain": ("plain download", {"NEWSBOT_RENDERING": "never"}),
-    # As many pages open at once as newsbot's NEWSBOT_RENDER_MAX_PAGES default (8): the per-domain
+    # As many pages open at once as newsbot's NEWSBOT_RENDER_MAX_PAGES default: the per-domain
     # limit alone does not hold it, since Scrapy starts every queued request of a slot before the
     # first counts as active (the bare spider had 15 pages open). One context, so per context = all.
-    "bare": ("bare scrapy-playwright", {"PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 8}),
+    "bare": ("bare scrapy-playwright", {"PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": defaults.NEWSBOT_RENDER_MAX_PAGES}),
     "newsbot": ("newsbot rendered", {"NEWSBOT_RENDERING": "always", "NEWSBOT_RENDER_BLOCK": True}),
     "newsbot-noblock": ("newsbot, blocking off", {"NEWSBOT_RENDERING": "always", "NEWSBOT_RENDER_BLOCK": False}),
 }
@@ -144,9 +145,10 @@ def run_mode(site, key: str, pages: int, workdir: Path) -> dict:
         sys.stderr.write(stderr[-3000:])
         return {"label": label, "pages": 0, "rendered": key != "plain", "links": 0,
                 "why": f"exit {proc.returncode}: {last_line}"}
-    stats = json.loads(out.read_text())["stats"]
+    result = json.loads(out.read_text())
+    stats = result["stats"]
     crawled = stats.get("bare/pages" if key == "bare" else "newsbot/listing/pages", 0)
-    links = stats.get("item_scraped_count", 0) if key == "bare" else len(json.loads(out.read_text())["links"])
+    links = stats.get("item_scraped_count", 0) if key == "bare" else len(result["links"])
     elapsed = float(stats.get("elapsed_time_seconds") or 0) or float("nan")
     refused = stats.get("newsbot/fault/private_address", 0)
     why = f"{refused} requests refused by the netguard" if refused else (last_line or "no error logged")
@@ -246,6 +248,7 @@ def combined(results: list[dict]) -> dict:
         row[key] = max(r[key] for r in results)
     row["pages_per_s"] = row["pages"] / row["seconds"]
     return row
+
 
 if __name__ == "__main__":
     main()
