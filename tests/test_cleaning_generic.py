@@ -43,7 +43,7 @@ def test_metadata_comes_from_structured_data_and_body_from_trafilatura():
 def test_page_paragraphs_replace_a_result_with_under_half_of_their_words(monkeypatch):
     html = _page("<div class='story'>" + "".join(f"<p>{s}</p>" for s in SENTENCES) + "</div>")
     # trafilatura settling on a teaser box: one short paragraph of a long page.
-    monkeypatch.setattr(generic, "generic_body", lambda tree, url=None: ["Read our coverage of the budget."])
+    monkeypatch.setattr(generic, "generic_body", lambda tree, url=None, on_page=None: ["Read our coverage of the budget."])
     assert generic_fields(html)["body_paragraphs"] == SENTENCES
 
 
@@ -58,7 +58,7 @@ def test_page_paragraphs_replace_an_undivided_block(monkeypatch):
     html = _page("<header class='article-wrapper'><article>" + "".join(f"<p>{s}</p>" for s in SENTENCES * 4)
                  + "</article></header>")
     # trafilatura's last resort: the page's whole text as one block, nothing to clean paragraph-wise.
-    monkeypatch.setattr(generic, "generic_body", lambda tree, url=None: [" ".join(SENTENCES * 4 + ["Home Share"])])
+    monkeypatch.setattr(generic, "generic_body", lambda tree, url=None, on_page=None: [" ".join(SENTENCES * 4 + ["Home Share"])])
     assert generic_fields(html)["body_paragraphs"] == SENTENCES * 4
 
 
@@ -91,7 +91,7 @@ def test_a_colon_with_no_list_after_it_announces_a_missing_block():
     assert not generic.announces_missing_block(SENTENCES)
 
 
-def test_the_second_reading_runs_only_when_the_first_announces_a_missing_block(monkeypatch):
+def test_an_announced_block_is_taken_from_the_broader_reading_inside_the_precise_span(monkeypatch):
     readings = []
 
     def reading(tree, url, **options):
@@ -101,10 +101,27 @@ def test_the_second_reading_runs_only_when_the_first_announces_a_missing_block(m
         return first
 
     monkeypatch.setattr(generic, "_trafilatura_paragraphs", reading)
-    first = SENTENCES[:2]
-    assert generic.generic_body(generic._parse(_page("<p>x</p>"))) == SENTENCES[:2]
-    assert readings == [{}]
     first = [SENTENCES[0], "Here is what voters need to know:", SENTENCES[1]]
     assert generic.generic_body(generic._parse(_page("<p>x</p>"))) == \
         [SENTENCES[0], "Here is what voters need to know:", *STEPS, SENTENCES[1]]
-    assert readings == [{}, {}, {"favor_recall": True}]
+    assert readings == [{}, {"favor_recall": True}]
+
+
+def test_the_broader_reading_wins_when_it_holds_more_of_the_article(monkeypatch):
+    """trafilatura's precise reading of some pages drops a list or a section the broader one keeps:
+    the broader reading wins when it is larger and holds as much of the page's paragraphs."""
+    page = SENTENCES[:3]
+    precise = SENTENCES[:3]
+    fuller = [SENTENCES[0], *STEPS, SENTENCES[1], SENTENCES[2], SENTENCES[3]]
+    assert generic.holds_more(fuller, precise, page)
+    # Larger, but it left the page's paragraphs for something else (a sidebar, comments): no.
+    assert not generic.holds_more([SENTENCES[0], *STEPS * 3], precise, page)
+    # A few words more is no dropped block.
+    assert not generic.holds_more(precise + ["Share this."], precise, page)
+
+    monkeypatch.setattr(generic, "_trafilatura_paragraphs",
+                        lambda tree, url, **options: fuller if options.get("favor_recall") else precise)
+    assert generic.generic_body(generic._parse(_page("<p>x</p>")), on_page=page) == fuller
+    monkeypatch.setattr(generic, "_trafilatura_paragraphs",
+                        lambda tree, url, **options: SENTENCES[:1] + STEPS * 3 if options.get("favor_recall") else precise)
+    assert generic.generic_body(generic._parse(_page("<p>x</p>")), on_page=page) == precise
