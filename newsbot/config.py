@@ -289,6 +289,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_DELIVERY_CONNECT_TIMEOUT", 10.0, "float", "seconds, per S3 request", minimum=0.1),
     Setting("NEWSBOT_DELIVERY_READ_TIMEOUT", 60.0, "float", "seconds without an answer before a request times out",
             minimum=0.1),
+    Setting("NEWSBOT_DELIVERY_DEADLINE", 120.0, "float", "seconds a run may wait on delivery beyond its crawl "
+            "(re-sending the spool at the start, delivering after the crawl; also `scrapy deliver`, and one "
+            "batch's retries): past it no attempt or retry starts, an attempt's timeouts are cut to the time "
+            "left, and what is undelivered waits in the spool (exit 4)", minimum=1),
     Setting("NEWSBOT_DELIVERY_BATCH_SECONDS", 0, "float", "> 0: also close a batch this many seconds after it "
             "opened", minimum=0),
     Setting("NEWSBOT_DELIVERY_RESEND_AT_START", True, "bool", "re-send what waits in the spool when a run starts"),

@@ -13,6 +13,7 @@ import pytest
 from scrapy.settings import Settings
 
 from newsbot.delivery.addon import delivery_settings
+from newsbot.delivery.deadline import DeliveryDeadline, attempt_timeouts, deadline_line
 from newsbot.delivery.extension import resend_pending
 from newsbot.delivery.secrets import Secret, redact
 from newsbot.delivery.spool import BatchMeta, Spool
@@ -176,6 +177,91 @@ def test_batch_being_written_is_not_salvaged(tmp_path):
     spool.open_batch(meta).write(b'{"n": 1}\n')
     other = Spool(tmp_path / "spool")  # another process's view
     assert other.salvage_abandoned() == []
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_delivery_deadline_arithmetic():
+    clock = FakeClock()
+    deadline = DeliveryDeadline(120, clock=clock)
+    with deadline.phase():             # the re-send at the start: 30 s of nothing but delivery
+        assert deadline.ends_at(clock.now) == 1120
+        clock.now += 30
+        assert deadline.remaining(clock.now) == 90      # a batch started late in the phase: the phase's end
+    assert deadline.budget() == 90
+    clock.now = 1100                   # crawling: a batch delivered now may retry for what is left
+    assert deadline.ends_at(1100) == 1190 and not deadline.passed()
+    clock.now = 1150
+    deadline.crawl_ended()
+    assert deadline.ends_at(1100) == 1190   # in flight since before the crawl ended: its own bound
+    assert deadline.ends_at(1160) == 1240   # after the crawl: everything ends 90 s after it
+    clock.now = 1240
+    assert deadline.passed() and deadline.remaining(1100) == -50
+    assert attempt_timeouts(10, 60, 90) == (10, 60)
+    assert attempt_timeouts(10, 60, 14.5) == (10, 15)   # whole seconds: a few clients, not one per attempt
+    assert attempt_timeouts(10, 60, 3.2) == (4, 4)
+
+
+def test_no_retry_starts_past_the_deadline_and_the_batch_stays(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    meta = make_ready(spool, str(blocker / "a.jsonl"), b'{"n": 1}\n', 1)
+    # Retries 10 s apart, but the deadline is 0.3 s away: one attempt, then the deadline stops it.
+    deliverer = Deliverer(spool, settings(NEWSBOT_DELIVERY_RETRIES=5, NEWSBOT_DELIVERY_BACKOFF=10),
+                          DeliveryDeadline(0.3))
+    started = time.monotonic()
+    outcome = deliverer.deliver(meta)
+    assert time.monotonic() - started < 0.3
+    assert not outcome.delivered and outcome.deadline and outcome.attempts == 1
+    assert "cannot write" in outcome.cause
+    assert [m.key for m in spool.pending()] == [meta.key]
+
+
+@pytest.mark.parametrize("retries, fatal, cut", [(3, False, True), (0, False, True), (3, True, False)])
+def test_an_attempt_that_runs_into_the_deadline_is_left_by_the_deadline(tmp_path, monkeypatch, retries, fatal, cut):
+    """A hung target's attempt ends at the deadline (its timeout was cut to it): the batch is left by
+    the deadline, with or without retries left; an error no retry could fix keeps its own line."""
+    from newsbot.delivery import targets
+    spool = Spool(tmp_path / "spool")
+    meta = make_ready(spool, str(tmp_path / "out.jsonl"), b'{"n": 1}\n', 1)
+    clock = FakeClock()
+
+    def hangs(data, meta):
+        clock.now += 10
+        raise targets.DeliveryError("access denied" if fatal else "timeout", fatal=fatal)
+
+    monkeypatch.setattr(targets, "deliver_file", hangs)
+    deliverer = Deliverer(spool, settings(NEWSBOT_DELIVERY_RETRIES=retries), DeliveryDeadline(10, clock=clock))
+    outcome = deliverer.deliver(meta)
+    assert not outcome.delivered and outcome.attempts == 1 and outcome.deadline is cut
+    assert [m.key for m in spool.pending()] == [meta.key]
+
+
+def test_the_resend_stops_at_the_deadline_and_says_so_once(tmp_path):
+    spool = Spool(tmp_path / "spool")
+    metas = [make_ready(spool, str(tmp_path / "out" / f"{n}.jsonl"), b'{"n": %d}\n' % n, 1) for n in range(3)]
+    clock = FakeClock()
+    deadline = DeliveryDeadline(5, clock=clock)
+    clock.now += 6                     # e.g. the run's re-send at the start spent it all
+    deadline.spent = 6
+    outcomes = resend_pending(spool, Deliverer(spool, settings(), deadline))
+    assert [o.deadline and not o.delivered and o.attempts == 0 for o in outcomes] == [True] * 3
+    assert sorted(m.key for m in spool.pending()) == sorted(m.key for m in metas)
+    assert not (tmp_path / "out").exists()
+    line = deadline_line(5, [o.meta for o in outcomes], spool.root, "", "run `scrapy deliver`")
+    assert line == (f"delivery deadline passed (NEWSBOT_DELIVERY_DEADLINE=5s): 3 batch(es) with 3 item(s) "
+                    f"wait in the spool {spool.root}; run `scrapy deliver`")
+    # Within the deadline the same spool is delivered, each batch once.
+    outcomes = resend_pending(spool, Deliverer(spool, settings()))
+    assert all(o.delivered for o in outcomes) and spool.pending() == []
+    assert sorted(p.read_text() for p in (tmp_path / "out").iterdir()) == ['{"n": %d}\n' % n for n in range(3)]
 
 
 def test_batches_close_by_time(tmp_path, isolated_newsbot_home):

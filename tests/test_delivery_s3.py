@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import time
 from pathlib import Path
 
@@ -40,10 +41,12 @@ def server(tmp_path):
     srv.stop()
 
 
-def crawl_nikkei(server: S3Server, home: Path, *extra: str, template: str = TEMPLATE, secret: str = SECRET):
+def crawl_nikkei(server: S3Server, home: Path, *extra: str, template: str = TEMPLATE, secret: str = SECRET,
+                 fast: bool = True, timeout: float = 90):
     env = server.env(home)
     env["NEWSBOT_REPLAY"] = str(REPLAY)
-    return scrapy("crawl", "nikkei_asia", "-o", f"{template}:jsonl", *credentials(secret), *FAST, *extra, env=env)
+    return scrapy("crawl", "nikkei_asia", "-o", f"{template}:jsonl", *credentials(secret), *(FAST if fast else ()),
+                  *extra, env=env, timeout=timeout)
 
 
 def lines_of(body: bytes, key: str) -> list[dict]:
@@ -211,6 +214,61 @@ def test_hanging_server_is_bounded_by_the_timeout(server, isolated_newsbot_home)
     delivered = scrapy("deliver", *credentials(), *FAST, env=server.env(isolated_newsbot_home))
     assert delivered.returncode == OK, delivered.stderr[-3000:]
     assert sum(len(lines_of(v, k)) for k, v in data_objects(server.objects("news")).items()) == 4
+
+
+def run_failures(result) -> list[str]:
+    return [line for line in result.stderr.splitlines() if "run failed (exit 4)" in line]
+
+
+def test_a_server_hung_for_the_whole_run_is_bounded_by_the_delivery_deadline(server, isolated_newsbot_home):
+    """The default retry schedule (4 attempts, 60 s read timeout, 2 s backoff doubling) would keep
+    this run waiting about 5 minutes on the hung server: the deadline ends it 15 s after the crawl.
+    Two batches (one delivered during the crawl, one at its end, in parallel) and the manifest wait
+    in the spool; `scrapy deliver` respects the deadline too, and after the server resumes it
+    delivers every item once."""
+    server.client().create_bucket(Bucket="news")
+    server.pause()
+    try:
+        started = time.monotonic()
+        result = crawl_nikkei(server, isolated_newsbot_home, "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=2",
+                              "-s", "NEWSBOT_DELIVERY_DEADLINE=15", fast=False, timeout=75)
+        elapsed = time.monotonic() - started
+        assert result.returncode == UNDELIVERED, result.stderr[-3000:]
+        assert 15 <= elapsed < 15 + 25, elapsed   # the crawl itself: a few seconds
+        assert_no_secret(result)
+        [line] = run_failures(result)
+        # The last error: a timeout cut to what was left of the 15 s, not the 60 s read timeout.
+        assert re.search(r"delivery deadline passed \(NEWSBOT_DELIVERY_DEADLINE=15s; last error: timeout: "
+                         r"http://127\.0\.0\.1:\d+ did not answer within 1[0-5](\.\d)?s\): ", line), line
+        assert f"2 batch(es) with 4 item(s) and 1 manifest(s) wait in the spool {isolated_newsbot_home / 'spool'}; " \
+               "the next run re-sends them at its start, or `scrapy deliver` now" in line
+        assert "'newsbot/delivery/deadline/batches': 2" in result.stderr
+        assert "'newsbot/delivery/deadline/manifests': 1" in result.stderr
+        assert "'newsbot/delivery/deadline/items': 4" in result.stderr
+        assert spooled_items(isolated_newsbot_home) == 4
+        assert len(Spool(isolated_newsbot_home / "spool").pending()) == 3
+
+        # `scrapy deliver` against the still hung server: bounded by its own deadline.
+        started = time.monotonic()
+        hung = scrapy("deliver", *credentials(), "-s", "NEWSBOT_DELIVERY_DEADLINE=3",
+                      env=server.env(isolated_newsbot_home), timeout=60)
+        assert hung.returncode == UNDELIVERED, hung.stderr[-3000:]
+        assert time.monotonic() - started < 3 + 15
+        assert_no_secret(hung)
+        deadline_lines = [line for line in hung.stderr.splitlines() if "delivery deadline passed (" in line]
+        assert len(deadline_lines) == 1 and "2 batch(es) with 4 item(s) and 1 manifest(s)" in deadline_lines[0]
+        assert "not delivered to" not in hung.stderr
+        assert spooled_items(isolated_newsbot_home) == 4
+    finally:
+        server.resume()
+    # The hung attempts' requests may reach the server once it resumes: the same keys, overwritten.
+    delivered = scrapy("deliver", *credentials(), *FAST, env=server.env(isolated_newsbot_home))
+    assert delivered.returncode == OK, delivered.stderr[-3000:]
+    assert Spool(isolated_newsbot_home / "spool").pending() == []
+    objects = server.objects("news")
+    items = [item for key, body in data_objects(objects).items() for item in lines_of(body, key)]
+    assert len(items) == 4 and len({i["url"] for i in items}) == 4   # every item exactly once
+    assert len(data_objects(objects)) == 2 and len(objects) == 3
 
 
 def test_a_run_with_nothing_new_uploads_nothing(server, isolated_newsbot_home, monkeypatch):

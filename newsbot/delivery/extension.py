@@ -27,19 +27,26 @@ def resend_pending(spool: Spool, deliverer: Deliverer, spider: str | None = None
                    judge: Callable[[BatchMeta], bool | None] | None = None) -> list[Outcome]:
     """Deliver every ready batch in the spool (salvaging abandoned ones first, as `judge` allows).
     After a batch to a bucket/folder fails for good, the rest bound there are not attempted this
-    time (each would wait out the same timeouts); they stay in the spool."""
-    spool.salvage_abandoned(judge)
-    outcomes = []
-    broken: dict[str, str] = {}
-    for meta in spool.pending(spider):
-        group = destination_group(meta)
-        if group in broken:
-            outcomes.append(Outcome(meta, delivered=False, cause=f"not attempted: {broken[group]}"))
-            continue
-        outcome = deliverer.deliver(meta)
-        if not outcome.delivered and not outcome.skipped:
-            broken[group] = outcome.cause
-        outcomes.append(outcome)
+    time (each would wait out the same timeouts); they stay in the spool. The caller waits on
+    nothing else meanwhile: the time is spent from the delivery deadline, and once it has passed
+    the rest are not attempted either."""
+    with deliverer.deadline.phase():
+        spool.salvage_abandoned(judge)
+        outcomes = []
+        broken: dict[str, str] = {}
+        for meta in spool.pending(spider):
+            group = destination_group(meta)
+            if deliverer.deadline.passed():
+                outcomes.append(Outcome(meta, delivered=False, deadline=True,
+                                        cause="not attempted: the delivery deadline had passed"))
+                continue
+            if group in broken:
+                outcomes.append(Outcome(meta, delivered=False, cause=f"not attempted: {broken[group]}"))
+                continue
+            outcome = deliverer.deliver(meta)
+            if not outcome.delivered and not outcome.skipped:
+                broken[group] = outcome.cause
+            outcomes.append(outcome)
     return outcomes
 
 
@@ -142,6 +149,7 @@ class DeliveryExtension:
                 outcome = await run_in_thread(self.run.deliverer.deliver, meta)
                 self.run.record(outcome)
         self.run.report_spool_failures()
+        self.run.report_deadline()
         # Every slot is stored by now (this signal follows them).
         logging.getLogger("scrapy.extensions.feedexport").removeFilter(self._stored_filter)
         self.crawler.stats.set_value(STAT + "pending_at_end", len(self.run.spool.pending()))
@@ -174,10 +182,15 @@ class DeliveryExtension:
         return meta, (json.dumps(manifest, indent=1) + "\n").encode("utf-8")
 
     def spider_closed(self, spider: Spider) -> None:
+        # Connected after FeedExporter's handler, but run before its slots' stores deliver
+        # anything (they are tasks of their own); a batch already being delivered is bounded
+        # from its first attempt anyway (newsbot.delivery.deadline).
+        self.run.deadline.crawl_ended()
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         if self._exporter() is None:
             # A run without feeds only re-sent batches at its start; with feeds the report waits
             # for feed_exporter_closed (this handler may run while the slots are still stored).
             self.run.report_spool_failures()
+            self.run.report_deadline()
         self.crawler.stats.set_value(STAT + "pending_at_end", len(self.run.spool.pending()))

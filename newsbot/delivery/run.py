@@ -12,6 +12,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 
 from ..exitcodes import UNDELIVERED, fail_run
+from .deadline import DeliveryDeadline, deadline_line
 from .spool import BatchMeta, Spool
 from .targets import Deliverer, Outcome
 
@@ -25,7 +26,8 @@ class DeliveryRun:
         self.crawler = crawler
         self.settings = crawler.settings
         self.spool = Spool.from_settings(crawler.settings)
-        self.deliverer = Deliverer(self.spool, crawler.settings)
+        self.deadline = DeliveryDeadline.from_settings(crawler.settings)
+        self.deliverer = Deliverer(self.spool, crawler.settings, self.deadline)
         now = datetime.now(timezone.utc)
         self.started = now.isoformat(timespec="seconds")
         self.run_id = f"{now.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:6]}"
@@ -48,6 +50,9 @@ class DeliveryRun:
         self.held: list[BatchMeta] = []
         self.manifests_not_spooled = 0
         self._reported = False
+        # Left in the spool because the delivery deadline passed: one line at the end (report_deadline).
+        self.past_deadline: dict[str, Outcome] = {}
+        self._deadline_reported = False
 
     @classmethod
     def of(cls, crawler: Crawler) -> "DeliveryRun":
@@ -99,10 +104,26 @@ class DeliveryRun:
             stats.inc_value(STAT + "items/undelivered", meta.items)
         if not outcome.delivered:
             self.undelivered.append(outcome)
+            if outcome.deadline:
+                self.past_deadline[meta.key] = outcome
+                stats.inc_value(STAT + ("deadline/manifests" if meta.kind == "manifest" else "deadline/batches"))
+                stats.inc_value(STAT + "deadline/items", meta.items)
+                return
             what = "manifest" if meta.kind == "manifest" else f"batch ({meta.items} items)"
             fail_run(self.crawler, UNDELIVERED,
                      f"{what} {meta.key} not delivered to {meta.target}: {outcome.cause}; "
                      f"kept in the spool ({self.spool.ready / meta.key}) and re-sent on the next run or by `scrapy deliver`")
+
+    def report_deadline(self) -> None:
+        """One line (exit 4) for every batch and manifest the delivery deadline left in the spool."""
+        if self._deadline_reported or not self.past_deadline:
+            return
+        self._deadline_reported = True
+        outcomes = list(self.past_deadline.values())
+        tried = [o.cause for o in outcomes if o.attempts]
+        fail_run(self.crawler, UNDELIVERED, deadline_line(
+            self.deadline.seconds, [o.meta for o in outcomes], self.spool.root, tried[-1] if tried else "",
+            "the next run re-sends them at its start, or `scrapy deliver` now; check that the target answers"))
 
     def spool_failed(self, meta: BatchMeta, cause: BaseException, kept_in: str | None = None,
                      not_forgotten: int = 0, uri: str | None = None) -> None:

@@ -4,7 +4,9 @@ Local paths: the batch is copied beside the destination, fsynced and renamed ove
 to a copy of it, for `-o`), then the destination is re-read and checked. s3://: PUT with
 Content-MD5 (the server rejects a corrupted body), then HEAD: size, ETag (the server's MD5 of what
 it stored) and our sha256 metadata must all match. Retries with exponential backoff; errors that
-no retry can fix (no bucket, access denied) fail at once.
+no retry can fix (no bucket, access denied) fail at once. NEWSBOT_DELIVERY_DEADLINE bounds it all
+(newsbot.delivery.deadline): past it no attempt or retry starts, and an attempt's timeouts are cut
+to the time left.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -23,6 +26,7 @@ from urllib.parse import urlparse
 from scrapy.settings import BaseSettings
 from w3lib.url import file_uri_to_path
 
+from .deadline import DeliveryDeadline, attempt_timeouts
 from .secrets import redact, secret_values
 from .spool import BatchMeta, Spool, fsync_dir
 
@@ -57,6 +61,9 @@ class Outcome:
     cause: str = ""
     attempts: int = 0
     skipped: bool = False   # another process is delivering it right now
+    # The delivery deadline stopped it (no attempt, or no retry): reported with the others on one
+    # line (newsbot.delivery.deadline.deadline_line), not a line of its own.
+    deadline: bool = False
     # Delivered and verified, but the spool could not let go of it (read-only spool): it is sent
     # again by a later run, to the same place (overwritten, or found already appended).
     not_cleared: str = ""
@@ -120,13 +127,18 @@ def deliver_file(data: Path, meta: BatchMeta) -> None:
 
 
 # --- S3 ---------------------------------------------------------------------------------------
-def s3_client(settings: BaseSettings):
+def configured_timeouts(settings: BaseSettings) -> tuple[float, float]:
+    return settings.getfloat("NEWSBOT_DELIVERY_CONNECT_TIMEOUT"), settings.getfloat("NEWSBOT_DELIVERY_READ_TIMEOUT")
+
+
+def s3_client(settings: BaseSettings, timeouts: tuple[float, float] | None = None):
     import boto3.session
     from botocore.config import Config
 
+    connect_timeout, read_timeout = timeouts or configured_timeouts(settings)
     config = Config(
-        connect_timeout=settings.getfloat("NEWSBOT_DELIVERY_CONNECT_TIMEOUT"),
-        read_timeout=settings.getfloat("NEWSBOT_DELIVERY_READ_TIMEOUT"),
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
         retries={"total_max_attempts": 1, "mode": "standard"},  # we retry, with our backoff
         s3={"addressing_style": settings.get("NEWSBOT_DELIVERY_S3_ADDRESSING") or "auto"},
         request_checksum_calculation="when_required",
@@ -153,7 +165,9 @@ def bucket_and_key(target: str) -> tuple[str, str]:
     return u.hostname or "", u.path.lstrip("/")
 
 
-def describe_s3_error(exc: Exception, settings: BaseSettings) -> DeliveryError:
+def describe_s3_error(exc: Exception, settings: BaseSettings,
+                      timeouts: tuple[float, float] | None = None) -> DeliveryError:
+    """`timeouts`: the attempt's (connect, read) timeouts, when the deadline cut them."""
     from botocore import exceptions as bx
 
     endpoint = settings.get("AWS_ENDPOINT_URL") or "the default AWS endpoint"
@@ -164,8 +178,8 @@ def describe_s3_error(exc: Exception, settings: BaseSettings) -> DeliveryError:
             return DeliveryError(f"{FATAL_S3_CODES[code]} ({code}, HTTP {status})", fatal=True)
         return DeliveryError(f"S3 error {code or '?'} (HTTP {status})", fatal=False)
     if isinstance(exc, (bx.ReadTimeoutError, bx.ConnectTimeoutError)):
-        timeout = settings.getfloat("NEWSBOT_DELIVERY_READ_TIMEOUT") if isinstance(exc, bx.ReadTimeoutError) \
-            else settings.getfloat("NEWSBOT_DELIVERY_CONNECT_TIMEOUT")
+        connect_timeout, read_timeout = timeouts or configured_timeouts(settings)
+        timeout = read_timeout if isinstance(exc, bx.ReadTimeoutError) else connect_timeout
         return DeliveryError(f"timeout: {endpoint} did not answer within {timeout:g}s")
     if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectionClosedError)):
         return DeliveryError(f"endpoint down: cannot connect to {endpoint}")
@@ -179,7 +193,8 @@ def describe_s3_error(exc: Exception, settings: BaseSettings) -> DeliveryError:
     return DeliveryError(f"{type(exc).__name__}: {exc}")
 
 
-def deliver_s3(client, data: Path, meta: BatchMeta, settings: BaseSettings) -> None:
+def deliver_s3(client, data: Path, meta: BatchMeta, settings: BaseSettings,
+               timeouts: tuple[float, float] | None = None) -> None:
     bucket, key = bucket_and_key(meta.target)
     md5_b64 = base64.b64encode(bytes.fromhex(meta.md5)).decode()
     extra = {}
@@ -192,7 +207,7 @@ def deliver_s3(client, data: Path, meta: BatchMeta, settings: BaseSettings) -> N
                               Metadata={"sha256": meta.sha256, "newsbot-batch": meta.key}, **extra)
         head = client.head_object(Bucket=bucket, Key=key)
     except Exception as exc:  # botocore raises many unrelated types; all are described below
-        raise describe_s3_error(exc, settings) from None
+        raise describe_s3_error(exc, settings, timeouts) from None
     size = head.get("ContentLength")
     etag = str(head.get("ETag", "")).strip('"')
     # Some servers return metadata keys capitalised ("Sha256").
@@ -216,20 +231,28 @@ def destination_group(meta: BatchMeta) -> str:
 
 # --- one batch, with retries ------------------------------------------------------------------
 class Deliverer:
-    def __init__(self, spool: Spool, settings: BaseSettings):
+    def __init__(self, spool: Spool, settings: BaseSettings, deadline: DeliveryDeadline | None = None):
         self.spool = spool
         self.settings = settings
-        self._s3 = None
+        self.deadline = deadline if deadline is not None else DeliveryDeadline.from_settings(settings)
+        self._clients: dict[tuple[float, float], object] = {}
+        self._clients_lock = threading.Lock()
         self.secrets = secret_values(settings)
         # Destinations (bucket or folder) whose last delivery failed: the next batch bound there
         # gets one attempt, not the full retry schedule, so a bucket that is down for the whole
         # run costs one timeout per batch rather than minutes of backoff each.
         self.failing: set[str] = set()
 
-    def s3(self):
-        if self._s3 is None:
-            self._s3 = s3_client(self.settings)
-        return self._s3
+    def s3(self, timeouts: tuple[float, float] | None = None):
+        """The client for an attempt with these (connect, read) timeouts: a client's timeouts are
+        fixed, so attempts whose timeouts the deadline cut get one of their own (one per value;
+        other threads keep using theirs meanwhile)."""
+        timeouts = timeouts or configured_timeouts(self.settings)
+        with self._clients_lock:
+            client = self._clients.get(timeouts)
+            if client is None:
+                client = self._clients[timeouts] = s3_client(self.settings, timeouts)
+            return client
 
     def deliver(self, meta: BatchMeta) -> Outcome:
         lock = self.spool.try_lock(meta)
@@ -249,28 +272,42 @@ class Deliverer:
         scheme = urlparse(meta.target).scheme
         cause = ""
         attempts = 0
+        cut = False      # the deadline stopped it
+        fatal = False    # no retry could help: its own line, whatever the time
+        started = self.deadline.clock()
         for attempt in range(retries + 1):
+            remaining = self.deadline.remaining(started)
+            if remaining <= 0:
+                cut = True
+                cause = cause or "not attempted: the delivery deadline had passed"
+                break
             attempts += 1
             try:
                 if scheme == "s3":
+                    timeouts = attempt_timeouts(*configured_timeouts(self.settings), remaining)
                     try:
-                        client = self.s3()
+                        client = self.s3(timeouts)
                     except Exception as exc:  # e.g. partial credentials: no retry can help
                         error = describe_s3_error(exc, self.settings)
                         raise DeliveryError(error.cause, fatal=True) from None
-                    deliver_s3(client, data, meta, self.settings)
+                    deliver_s3(client, data, meta, self.settings, timeouts)
                 else:
                     deliver_file(data, meta)
             except DeliveryError as exc:
                 cause = redact(exc.cause, self.secrets)
+                fatal = exc.fatal
                 if exc.fatal or attempt == retries:
                     break
                 delay = min(backoff_max, backoff * (2 ** attempt))
+                if delay >= self.deadline.remaining(started):
+                    cut = True   # the retry would start after the deadline
+                    break
                 logger.warning("batch %s -> %s: attempt %d failed (%s); retrying in %.1fs",
                                meta.key, meta.target, attempts, cause, delay)
                 time.sleep(delay)
             except Exception as exc:  # a bug or an unexpected OS error: keep the batch, say why
                 cause = redact(f"{type(exc).__name__}: {exc}", self.secrets)
+                fatal = True
                 break
             else:
                 self.failing.discard(group)
@@ -280,6 +317,11 @@ class Deliverer:
                 except OSError as exc:
                     return Outcome(meta, delivered=True, attempts=attempts, not_cleared=f"{type(exc).__name__}: {exc.strerror or exc}")
                 return Outcome(meta, delivered=True, attempts=attempts)
+        # Its last attempt ran into the deadline (its timeouts cut to the time left).
+        cut = cut or (attempts > 0 and not fatal and self.deadline.remaining(started) <= 0)
+        if cut:
+            logger.warning("batch %s -> %s: stopped by the delivery deadline after %d attempt(s)%s; "
+                           "it waits in the spool", meta.key, meta.target, attempts, f" ({cause})" if attempts else "")
         self.failing.add(group)
         meta.attempts += attempts
         meta.last_error = cause
@@ -287,4 +329,4 @@ class Deliverer:
             self.spool.update(meta)
         except OSError:
             pass
-        return Outcome(meta, delivered=False, cause=cause, attempts=attempts)
+        return Outcome(meta, delivered=False, cause=cause, attempts=attempts, deadline=cut)
