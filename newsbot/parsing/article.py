@@ -155,7 +155,9 @@ def _lazy_image(response: TextResponse) -> str | None:
 
 def _after_headline(paragraphs: list[str], values: dict[str, Any], generic: dict[str, Any]) -> list[str]:
     """Extractors often start the text with the page head: a kicker, the headline, the standfirst.
-    When the headline or standfirst is among the first lines, the body starts after the last one."""
+    When the headline or standfirst is among the first lines, the body starts after the last one.
+    (A standfirst that is also the first paragraph goes too: the item keeps it as its standfirst,
+    and a news page's dek printed above the text cannot be told from it.)"""
     leading = {clean_line(values.get(n) or generic.get(n)).casefold() for n in ("title", "standfirst")} - {""}
     head = [clean_line(p).casefold() for p in paragraphs[:HEAD_LINES]]
     last = max((i for i, line in enumerate(head) if line in leading), default=-1)

@@ -72,13 +72,47 @@ BROADER_GROWTH = 1.1
 _ARTICLE_ROOT = etree.XPath("(//article | //main | //body)")
 
 
-def page_paragraphs(tree: Any, texts: dict | None = None) -> list[str]:
-    """The text of the page's paragraphs (see _FURNITURE); `texts`: paragraphs' texts already
-    read, by element."""
+def _article_root(tree: Any) -> Any:
     found: dict[str, Any] = {}
     for element in _ARTICLE_ROOT(tree):   # one scan; the first of each kind in document order
         found.setdefault(element.tag, element)
-    root = next((found[tag] for tag in ("article", "main", "body") if tag in found), tree)
+    return next((found[tag] for tag in ("article", "main", "body") if tag in found), tree)
+
+
+# What the page shows as its text when trafilatura's reading is not trusted: paragraphs, the
+# sub-headings between them and list items (a list of steps, a plant's care tips), each read once.
+_TEXT_BLOCKS = ("p", "h2", "h3", "h4", "li")
+_BLOCK_FURNITURE = (_FURNITURE - {"li"}) | set(_TEXT_BLOCKS)
+# A list item mostly made of links is a menu or a list of other stories.
+MAX_ITEM_LINK_SHARE = 0.5
+
+
+def page_blocks(tree: Any) -> list[str]:
+    """The text of the page's paragraphs, sub-headings and list items in document order, outside
+    navigation and page furniture."""
+    root = _article_root(tree)
+    blocks = []
+    for element in root.iter(*_TEXT_BLOCKS):
+        ancestor = element.getparent()
+        while ancestor is not None and ancestor is not root and ancestor.tag not in _BLOCK_FURNITURE:
+            ancestor = ancestor.getparent()
+        if ancestor is not root and ancestor is not None:
+            continue
+        text = clean_line(element.text_content())
+        if not text:
+            continue
+        if element.tag == "li":
+            linked = sum(len(link.text_content().split()) for link in element.iter("a"))
+            if linked > MAX_ITEM_LINK_SHARE * len(text.split()):
+                continue
+        blocks.append(text)
+    return blocks
+
+
+def page_paragraphs(tree: Any, texts: dict | None = None) -> list[str]:
+    """The text of the page's paragraphs (see _FURNITURE); `texts`: paragraphs' texts already
+    read, by element."""
+    root = _article_root(tree)
     paragraphs = []
     for p in root.iter("p"):
         ancestor = p.getparent()
@@ -215,9 +249,10 @@ def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
     if not fields.get("title"):
         fields["title"] = _fallback_title(Selector(root=tree, type="html"))
     on_page = page_paragraphs(tree)  # before trafilatura, which prunes the tree it is given
+    blocks = page_blocks(tree)
     paragraphs = generic_body(tree, url, on_page)
     if _words(paragraphs) < MIN_SHARE_OF_PAGE_PARAGRAPHS * _words(on_page) or _undivided(paragraphs, on_page):
-        paragraphs = on_page
+        paragraphs = blocks
     if paragraphs:
         fields["body_paragraphs"] = paragraphs
     return {k: v for k, v in fields.items() if v not in (None, "", [])}
