@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import random
 import socket
 import struct
 import threading
@@ -19,6 +20,7 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+# A sample article's text (the parser tests'); the site's own pages each have their own (below).
 PARAGRAPHS = [
     "The governing coalition agreed on Tuesday to put the defence budget bill to a vote next week, "
     "after two days of talks between party secretaries-general.",
@@ -33,11 +35,45 @@ JA_PARAGRAPHS = [
     "野党党首らは参議院での十分な審議を求め、会期末を前に内閣が採決を急いでいると批判した。",
     "専門家は法案が賛成多数で可決されるとみているが、与党内にも修正を求める声がある。",
 ]
+# The Japanese pages differ by their bill: every run of word characters (what newsbot's dedup
+# shingles; 、 and 。 cut them) holds it or sits next to one that does, so no two pages share a
+# shingle of three, and no paragraph recurs (which learned boilerplate would remove).
+JA_TOPICS = {
+    "/a/sjis-as-utf8": "防衛予算案", "/a/eucjp-as-utf8": "子育て支援法案", "/a/utf8-as-sjis": "税制改正法案",
+    "/a/utf8-as-eucjp": "年金改革法案", "/a/sjis-undeclared": "補正予算案", "/a/bom-utf8-as-latin1": "選挙制度改革案",
+    "/a/bom-utf16": "地方交付税法案",
+}
 CP1252_TITLE = "Minister’s “café” remarks draw criticism — again"
 CP1252_PARAGRAPHS = [
     "The minister’s comments at a café in Lyon were “unfortunate”, a spokesman said.",
     "Critics said the remarks — made at a party fundraiser — showed the cabinet’s disdain for voters.",
 ]
+
+
+# Every story of the site has its own text, as on a real outlet: with newsbot's defaults (dedup
+# on) pages sharing their paragraphs would be dropped as copies of one story, and a paragraph
+# found in four articles is learned as the outlet's template and removed from the next.
+_WORDS = ("parliament minister coalition budget vote election opposition reform senate cabinet policy "
+          "lawmakers committee treaty summit tariff ministry governor campaign ballot referendum party "
+          "leader spokesperson agreement negotiations sanctions defence spending inflation housing "
+          "pension healthcare immigration border council mayor court ruling constitution amendment").split()
+
+
+def story_paragraphs(key: str) -> list[str]:
+    """The paragraphs of the English story `key` (its path): made from it, the same in every run."""
+    rng = random.Random(key)
+
+    def sentence() -> str:
+        return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(12, 20))).capitalize() + "."
+    return [" ".join(sentence() for _ in range(3)) for _ in range(3)]
+
+
+def ja_paragraphs(path: str) -> list[str]:
+    """The paragraphs of the Japanese page at `path` (one of JA_TOPICS)."""
+    topic = JA_TOPICS[path]
+    return [f"連立与党は火曜日、{topic}を来週採決に付すことで合意した。{topic}を巡る幹事長会談は二日間に及んだ。",
+            f"野党党首らは参議院での{topic}の十分な審議を求め、{topic}の採決を会期末を前に内閣が急いでいると批判した。",
+            f"専門家は{topic}が賛成多数で可決されるとみているが、与党内にも{topic}の修正を求める声がある。"]
 
 
 def article_html(title: str, paragraphs: list[str], *, lang: str = "en", head: str = "",
@@ -197,7 +233,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
     def _article(self, title: str, paras: list[str] | None = None, **kwargs) -> None:
-        self._send(200, article_html(title, paras or PARAGRAPHS, **kwargs))
+        """An English story: its own paragraphs (story_paragraphs of the path) unless given."""
+        self._send(200, article_html(title, paras or story_paragraphs(urlsplit(self.path).path), **kwargs))
 
     def _reset(self) -> None:
         # RST instead of FIN: the client sees "connection reset by peer".
@@ -258,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return None
         if path == "/a/truncated":
-            body = article_html("Truncated article", PARAGRAPHS).encode()
+            body = article_html("Truncated article", story_paragraphs(path)).encode()
             self._send(200, body[: len(body) // 2], length=len(body))
             self.connection.shutdown(socket.SHUT_RDWR)
             return None
@@ -280,7 +317,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/a/to-loopback2":
             return self._redirect(f"http://127.0.0.2:{site.port}/a/ok")
         if path == "/a/huge":
-            return self._send(200, b"<p>" + b"x" * (8 * 1024 * 1024) + b"</p>")
+            # Above newsbot's DOWNLOAD_MAXSIZE (10 MiB), declared in Content-Length.
+            return self._send(200, b"<p>" + b"x" * (12 * 1024 * 1024) + b"</p>")
         if path == "/a/huge-chunked":
             # No Content-Length: the client only learns the size while reading.
             self.send_response(200)
@@ -289,7 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             chunk = b"<p>" + b"y" * 65536 + b"</p>"
             try:
-                for _ in range(200):  # ~13 MB
+                for _ in range(200):  # ~13 MB, above DOWNLOAD_MAXSIZE (10 MiB)
                     self.wfile.write(chunk)
             except OSError:
                 pass
@@ -298,10 +336,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/a/gzip-bomb":
             return self._send(200, site._bomb, headers={"Content-Encoding": "gzip"})
         if path == "/a/gzip-ok":
-            body = gzip.compress(article_html("Compressed article", PARAGRAPHS).encode())
+            body = gzip.compress(article_html("Compressed article", story_paragraphs(path)).encode())
             return self._send(200, body, headers={"Content-Encoding": "gzip"})
         # --- charsets ---
-        ja = article_html(JA_TITLE, JA_PARAGRAPHS, lang="ja")
+        ja = article_html(JA_TITLE, ja_paragraphs(path), lang="ja") if path in JA_TOPICS else ""
         if path == "/a/sjis-as-utf8":
             return self._send(200, ja.encode("shift_jis"), "text/html; charset=utf-8")
         if path == "/a/eucjp-as-utf8":
@@ -309,7 +347,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/a/utf8-as-sjis":
             return self._send(200, ja.encode("utf-8"), "text/html; charset=Shift_JIS")
         if path == "/a/utf8-as-eucjp":
-            page = article_html(JA_TITLE, JA_PARAGRAPHS, lang="ja", meta_charset="EUC-JP")
+            page = article_html(JA_TITLE, ja_paragraphs(path), lang="ja", meta_charset="EUC-JP")
             return self._send(200, page.encode("utf-8"), "text/html")
         if path == "/a/sjis-undeclared":
             return self._send(200, ja.encode("shift_jis"), "text/html")

@@ -29,6 +29,12 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text("utf-8").splitlines() if line.strip()]
 
 
+def assert_each_once(urls: list[str], expected: set[str]) -> None:
+    """Every expected article delivered exactly once across the outputs: none lost, none twice."""
+    assert len(urls) == len(set(urls)), "duplicated: " + str(sorted({u for u in urls if urls.count(u) > 1}))
+    assert set(urls) == expected, f"lost: {sorted(expected - set(urls))}"
+
+
 def failure_line(result: subprocess.CompletedProcess) -> str:
     """The one line a run failed with (asserts there is exactly one, and no traceback)."""
     output = result.stdout + result.stderr

@@ -33,9 +33,7 @@ def test_retry_after_holds_the_domain_with_default_delays(tmp_path, status):
     try:
         result = subprocess.run(
             [SCRAPY, "runspider", str(ROOT / "tests" / "faultspider.py"), "-a", f"site={site.base}", "-a", "jobs=1",
-             "-a", f"stats_file={tmp_path / 'stats.json'}", "-o", f"{tmp_path / 'out.jsonl'}:jsonl",
-             # The site's stories share their paragraphs: as stories they are duplicates.
-             "-s", "NEWSBOT_DEDUP_ENABLED=False"],
+             "-a", f"stats_file={tmp_path / 'stats.json'}", "-o", f"{tmp_path / 'out.jsonl'}:jsonl"],
             cwd=ROOT, capture_output=True, text=True, timeout=120)
     finally:
         site.stop()

@@ -18,7 +18,7 @@ import pytest
 from newsbot import exitcodes
 
 from .conftest import ROOT
-from .helpers import chattr, failure_line, mount_tmpfs, run_scrapy
+from .helpers import assert_each_once, chattr, failure_line, mount_tmpfs, run_scrapy
 from .services import politics_site
 
 ARTICLES = 30
@@ -77,11 +77,6 @@ def crawl_broken_mid_run(args: list[str], progress, at: int, breaks, repairs) ->
             proc.wait()
         repairs()
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-
-
-def assert_each_once(urls: list[str], expected: set[str]) -> None:
-    assert len(urls) == len(set(urls)), "duplicated: " + str(sorted({u for u in urls if urls.count(u) > 1}))
-    assert set(urls) == expected, f"lost: {sorted(expected - set(urls))}"
 
 
 def assert_recovered(site: str, tmp_path: Path, first: subprocess.CompletedProcess, batch: int | None) -> None:
