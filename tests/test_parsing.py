@@ -140,10 +140,15 @@ def test_generic_body_starts_after_the_page_head():
     text = ["Politique", "Budget 2027 : le Sénat adopte la partie recettes", "Après une nuit de débats.",
             "Les sénateurs ont adopté, samedi, la première partie du budget.", "Le vote final aura lieu mardi."]
     # A kicker, the headline and the standfirst lead the extracted text: the body starts after them.
-    assert _after_headline(text, values, {}) == text[3:]
-    assert _after_headline(text[1:], values, {}) == text[3:]
+    assert _after_headline(text, values, {}, []) == text[3:]
+    assert _after_headline(text[1:], values, {}, []) == text[3:]
     # The headline deeper in the text is a quote of it, not the page head; and a body is never emptied.
     prose = ["Les sénateurs ont adopté le texte.", "Un sénateur a résumé :", "Un autre a ajouté.",
              "Budget 2027 : le Sénat adopte la partie recettes"]
-    assert _after_headline(prose, values, {}) == prose
-    assert _after_headline(text[:3], values, {}) == text[:3]
+    assert _after_headline(prose, values, {}, []) == prose
+    assert _after_headline(text[:3], values, {}, []) == text[:3]
+    # A description copied from the article's first paragraph: the page prints it as a paragraph
+    # of the article (not as a dek in its header), so it is the lede and the body keeps it.
+    lede = {"title": values["title"], "standfirst": text[3]}
+    assert _after_headline(text[1:], lede, {}, text[3:]) == text[2:]
+    assert _after_headline(text[1:], lede, {}, text[4:]) == text[4:]

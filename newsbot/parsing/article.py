@@ -153,14 +153,17 @@ def _lazy_image(response: TextResponse) -> str | None:
     return None
 
 
-def _after_headline(paragraphs: list[str], values: dict[str, Any], generic: dict[str, Any]) -> list[str]:
+def _after_headline(paragraphs: list[str], values: dict[str, Any], generic: dict[str, Any],
+                    page_paragraphs: list[str]) -> list[str]:
     """Extractors often start the text with the page head: a kicker, the headline, the standfirst.
     When the headline or standfirst is among the first lines, the body starts after the last one.
-    (A standfirst that is also the first paragraph goes too: the item keeps it as its standfirst,
-    and a news page's dek printed above the text cannot be told from it.)"""
-    leading = {clean_line(values.get(n) or generic.get(n)).casefold() for n in ("title", "standfirst")} - {""}
+    A standfirst the page prints as one of its own first paragraphs (a <p> of the article, not
+    a dek in its header) is the lede the page's description was copied from: the body keeps it."""
+    title, standfirst = (clean_line(values.get(n) or generic.get(n)).casefold() for n in ("title", "standfirst"))
+    lede = standfirst and standfirst in {clean_line(p).casefold() for p in page_paragraphs[:HEAD_LINES]}
     head = [clean_line(p).casefold() for p in paragraphs[:HEAD_LINES]]
-    last = max((i for i, line in enumerate(head) if line in leading), default=-1)
+    last = max((i for i, line in enumerate(head) if line and (line == title or (line == standfirst and not lede))),
+               default=-1)
     return paragraphs[last + 1:] if last + 1 < len(paragraphs) else paragraphs
 
 
@@ -251,7 +254,8 @@ def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult
     if looks_thin(candidates, evidence) or not values.get("title"):
         generic = generic_fields(response.selector.get() if dropped else response.text, response.url)
         if generic.get("body_paragraphs"):
-            candidates.append(BodyCandidate("generic", _after_headline(generic["body_paragraphs"], values, generic)))
+            candidates.append(BodyCandidate("generic", _after_headline(generic["body_paragraphs"], values, generic,
+                                                                       evidence.paragraphs)))
     choice = choose_body(candidates, evidence)
     for name in METADATA_FIELDS:
         if not values.get(name) and generic.get(name):
