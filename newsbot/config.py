@@ -265,6 +265,13 @@ SETTINGS: tuple[Setting, ...] = (
             "not public (also the environment variable, comma-separated)", env="import"),
     Setting("NEWSBOT_NETGUARD_ENABLED", True, "bool", "refuse private, loopback, link-local and metadata addresses"),
     Setting("NEWSBOT_NETGUARD_RESOLVE", True, "bool", "also refuse host names resolving to such addresses"),
+    Setting("NEWSBOT_EXTRACT_MAX_ELEMENTS", 10_000, "int", "elements (any tag) of a page's body the article "
+            "extraction reads: a page with more is read up to them, with a WARNING and stat "
+            "newsbot/extract/over_limit (the largest of 810 real article pages has 4,929); 0: no limit",
+            minimum=0),
+    Setting("NEWSBOT_EXTRACT_MAX_TEXT", 1_000_000, "int", "characters of a page's text the article "
+            "extraction reads, likewise (the largest of 810 real article pages has 196,097); 0: no limit",
+            minimum=0),
     Setting("NEWSBOT_RESUME_LEDGER", True, "bool", "with JOBDIR, keep newsbot-delivered.txt for crash-safe "
             "resumption"),
     # --- rendering (newsbot/rendering)

@@ -22,6 +22,7 @@ from scrapy.http import HtmlResponse
 from scrapy.spiderloader import SpiderLoader
 
 from .parsing.article import OutletProfile, parse_article
+from .parsing.limits import ExtractLimits
 from .processing import OfflinePipelines, newsbot_settings
 from .spiders.base import PoliticsSpider
 from .urls import outlet_for_host
@@ -56,6 +57,7 @@ class Extractor:
         self.settings = newsbot_settings()
         self.spiders = outlet_spiders(self.settings)
         self.pipelines = OfflinePipelines(self.settings)
+        self.limits = ExtractLimits.from_settings(self.settings)
 
     def page_url(self, body: bytes, path: Path) -> str:
         """The URL a page says it has (canonical, og:url), for files saved without one."""
@@ -77,10 +79,12 @@ class Extractor:
             response = HtmlResponse(url=url, body=body)
         spider_cls = next((cls for cls in self.spiders if cls.handles_url(url)), None)
         if spider_cls is not None:
-            result = spider_cls().build_article(response)
+            spider = spider_cls()
+            spider.settings = self.settings   # as in a crawl: NEWSBOT_EXTRACT_MAX_* (extract_limits)
+            result = spider.build_article(response)
             spider_name = spider_cls.name
         else:
-            result = parse_article(response, generic_profile(url))
+            result = parse_article(response, generic_profile(url), self.limits)
             spider_name = "generic"
         if result.item is None:
             raise ValueError(result.error or "no article found")

@@ -7,6 +7,7 @@ data, its body chosen among every path that gives one (`newsbot.parsing.body_cho
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -21,11 +22,14 @@ from ..items import ArticleItem
 from .dates import iso_utc
 from .body_choice import BodyCandidate, BodyChoice, PageEvidence, choose_body, looks_thin
 from .generic import generic_fields, page_paragraphs
+from .limits import ExtractLimits, OverLimit, bound_page
 from .metadata import fallback_metadata
 from .paywall import page_says_paywalled, text_says_paywalled
 from .structured import data_scripts, embedded_fields, json_ld_fields, link_canonical, meta_fields
 from .text import (clean_authors, clean_line, element_text, guess_language, join_cleaned_paragraphs, join_paragraphs,
                    normalize_language, paragraphs_of, plain_text)
+
+logger = logging.getLogger(__name__)
 
 # Fields read from structured data / selectors, in item order.
 METADATA_FIELDS = ("title", "standfirst", "authors", "published_at", "updated_at", "section", "tags",
@@ -70,6 +74,9 @@ class ParseResult:
     body_drift: str | None = None
     # The path the order of preference alone would have taken, when the page chose another.
     preferred_source: str | None = None
+    # The page was over the extraction limits and was read cut to them (newsbot.parsing.limits);
+    # the spider counts it (newsbot/extract/over_limit).
+    over_limit: OverLimit | None = None
 
 
 def _node_text(node: Any) -> str:
@@ -231,16 +238,29 @@ def _evidence(response: TextResponse, structured: dict, paywalled: bool, texts: 
     return PageEvidence(paragraphs, paywalled=paywalled, video=structured.get("page_kind") == "video")
 
 
-def parse_article(response: TextResponse, profile: OutletProfile) -> ParseResult:
-    """Build the item for `response`; `item` is None (with `error`) when there is no article."""
+def parse_article(response: TextResponse, profile: OutletProfile,
+                  limits: ExtractLimits | None = None) -> ParseResult:
+    """Build the item for `response`; `item` is None (with `error`) when there is no article.
+    `limits`: how much of the page is read (NEWSBOT_EXTRACT_MAX_*; None: the defaults)."""
     if not isinstance(response, TextResponse) or not response.text.strip():
         return ParseResult(None, None, "empty or non-text response")
+    # A page over the limits is cut to them before any reader runs: every path below, the costly
+    # generic extractor and metadata readers among them, sees only its first elements.
+    over_limit = bound_page(response.selector.root, limits or ExtractLimits())
+    if over_limit is not None:
+        logger.warning("page %s is over the extraction limits: %s", response.url, over_limit.describe())
+    result = _parse_article(response, profile, cut=over_limit is not None)
+    result.over_limit = over_limit
+    return result
+
+
+def _parse_article(response: TextResponse, profile: OutletProfile, cut: bool) -> ParseResult:
     faults: list[str] = []
     values, structured, embedded_body = _resolve_fields(response, profile, faults)
     paywalled = page_says_paywalled(response.selector, structured, profile.paywall_markers, profile.language)
 
     # Body is read last: nothing else needs these nodes, and every body path below sees them gone.
-    dropped = False
+    dropped = cut    # the page's text is no longer what its tree holds
     for css in profile.body_exclude:
         nodes = response.css(css)
         if nodes:

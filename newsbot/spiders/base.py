@@ -19,6 +19,7 @@ from scrapy.http import Response
 from ..exitcodes import UsageRefused
 from ..parsing.article import OutletProfile, ParseResult, parse_article
 from ..parsing.feeds import feed_entries, sitemap_entries
+from ..parsing.limits import ExtractLimits
 from ..parsing.structured import breadcrumbs
 from ..contracts import BODY_DRIFT_META, BODY_SOURCE_META
 from ..extensions.drift import record_selector_use
@@ -240,9 +241,15 @@ class PoliticsSpider(scrapy.Spider):
                 yield self.article_request(url, newsbot_source="sitemap")
 
     # --- articles ---
+    @property
+    def extract_limits(self) -> ExtractLimits:
+        """How much of a page is read (NEWSBOT_EXTRACT_MAX_*): the crawl's settings, or the
+        defaults for a spider outside a crawl."""
+        return ExtractLimits.from_settings(getattr(self, "settings", None))
+
     def build_article(self, response: Response) -> ParseResult:
         """Hook for outlets whose pages need more than declarations; returns the parse result."""
-        return parse_article(response, self.profile())
+        return parse_article(response, self.profile(), self.extract_limits)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         result = self.build_article(response)
@@ -251,6 +258,8 @@ class PoliticsSpider(scrapy.Spider):
         response.meta[BODY_DRIFT_META] = result.body_drift
         for fault in getattr(result, "faults", ()):
             self._stat(f"fault/{fault}")
+        if getattr(result, "over_limit", None) is not None:   # its WARNING line is parse_article's
+            self._stat("extract/over_limit")
         if result.item is None:
             self.logger.warning("no article at %s: %s", response.url, result.error)
             self._stat(f"article/failed/{(result.error or 'unknown').replace(' ', '_')}")
