@@ -45,6 +45,19 @@ def chromium() -> str:
     return require_binary("chromium", "/usr/bin/chromium")
 
 
+# `pytest -m "not slow"` is the quick loop (under 3 minutes); `make test` runs everything. Most slow
+# tests are marked in their modules; these modules are real crawls against local servers as a whole
+# (one crawl shared by many assertions, kills and restarts, an S3 server), marked here in one place.
+SLOW_MODULES = ("test_faults.py", "test_crash_resume.py", "test_delivery_s3.py")
+
+
+@pytest.hookimpl(tryfirst=True)   # before -m selects on the markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not IN_CI:
         return
