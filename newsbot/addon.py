@@ -5,7 +5,8 @@
 
 The add-on brings newsbot's settings (newsbot/defaults.py) at Scrapy's "addon" priority, so the
 project's settings, a spider's custom_settings and -s still win; dictionaries of components are
-merged key by key, so the project keeps its own middlewares, pipelines and extensions. Then it
+merged key by key, so the project keeps its own middlewares, pipelines and extensions (a key is
+the component its path loads: an old path of a moved module, or the class, sets newsbot's). Then it
 validates every NEWSBOT_* setting (newsbot/config.py) and applies the settings that follow from
 other settings (replay, fleet, delivery), before Scrapy logs "Overridden settings".
 """
@@ -17,6 +18,7 @@ from importlib import import_module
 from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.utils.misc import load_object
 
 # Fix-ups win over the project's settings (priority "project": Scrapy's own "addon" priority is
 # lower, so newsbot's own settings.py, which starts from the defaults, would win) and lose to a
@@ -33,6 +35,19 @@ def defaults() -> dict[str, Any]:
     return {name: getattr(module, name) for name in dir(module) if name.isupper()}
 
 
+def component(key: Any) -> Any:
+    """What a key of a dictionary of components stands for: the object its path loads, so that
+    a module's old path (kept by a re-export after a refactor), any other path of the same class
+    and the class itself are one component. A key that loads nothing (a URI scheme, a missing
+    module: Scrapy reports those when it builds the component) stands for itself."""
+    if not isinstance(key, str):
+        return key
+    try:
+        return load_object(key)
+    except Exception:   # anything a module raises on import is Scrapy's to report, later
+        return key
+
+
 def apply_defaults(settings: BaseSettings) -> None:
     """newsbot's settings below the project's (idempotent: a second call changes nothing)."""
     project = SETTINGS_PRIORITIES["project"]
@@ -46,9 +61,12 @@ def apply_defaults(settings: BaseSettings) -> None:
             # project's, newsbot's included (`-s ITEM_PIPELINES={}` means none).
             continue
         merged = settings.getdict(name)
-        given = {key if isinstance(key, str) else f"{key.__module__}.{key.__qualname__}" for key in merged}
-        for key, order in value.items():
-            if key not in given:    # the project's own order (or None) for a component wins
+        # The project's own order (or None) for a component wins, whatever path or class it names
+        # the component by: an old path (newsbot.resume.SkipDeliveredPipeline) included.
+        missing = {key: order for key, order in value.items() if key not in merged}
+        given = {component(key) for key in merged} if missing else set()
+        for key, order in missing.items():
+            if component(key) not in given:
                 merged[key] = order
         settings.set(name, merged, priority=max(priority, SETTINGS_PRIORITIES["addon"]))
 

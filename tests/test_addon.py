@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from scrapy.addons import AddonManager
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
@@ -37,6 +38,39 @@ def test_a_component_the_project_gives_as_a_class_is_not_added_twice():
     NewsbotAddon().update_settings(settings)
     pipelines = settings.getdict("ITEM_PIPELINES")
     assert pipelines[CleanBodyPipeline] == 250 and "newsbot.pipelines.clean.CleanBodyPipeline" not in pipelines
+
+
+@pytest.mark.parametrize(("name", "old_path", "new_path"), [
+    ("ITEM_PIPELINES", "newsbot.resume.SkipDeliveredPipeline", "newsbot.resume.pipeline.SkipDeliveredPipeline"),
+    ("DOWNLOADER_MIDDLEWARES", "newsbot.resume.SkipDeliveredMiddleware",
+     "newsbot.resume.middleware.SkipDeliveredMiddleware"),
+    ("EXTENSIONS", "newsbot.resume.DeliveryLedger", "newsbot.resume.ledger.DeliveryLedger"),
+])
+def test_a_component_named_by_its_old_path_is_the_same_component(name, old_path, new_path):
+    """Modules moved (newsbot/resume.py became a package) keep their old paths by re-exports: a
+    project's setting under the old path is the setting of that component, not a second one."""
+    for order in (None, 333):
+        settings = project(**{name: {old_path: order}})
+        NewsbotAddon().update_settings(settings)
+        components = settings.getdict(name)
+        assert components[old_path] == order and new_path not in components
+
+
+def test_a_pipeline_switched_off_by_its_old_path_is_not_built():
+    """The crawler Scrapy builds from the settings: no SkipDeliveredPipeline, the others kept."""
+    from scrapy.pipelines import ItemPipelineManager
+
+    from newsbot.pipelines.dedup import DedupPipeline
+    from newsbot.resume import SkipDeliveredPipeline
+
+    def pipelines(given):
+        crawler = get_crawler(settings_dict={"ADDONS": {"newsbot.NewsbotAddon": 0}, "ITEM_PIPELINES": given,
+                                             "NEWSBOT_LOCK_ENABLED": False})
+        return [type(pipeline) for pipeline in ItemPipelineManager.from_crawler(crawler).middlewares]
+
+    assert SkipDeliveredPipeline in pipelines({})
+    built = pipelines({"newsbot.resume.SkipDeliveredPipeline": None})
+    assert SkipDeliveredPipeline not in built and DedupPipeline in built
 
 
 def test_a_whole_dict_from_the_command_line_is_left_alone():

@@ -18,6 +18,9 @@ from tests.conftest import free_port
 from tests.localsite import LocalSite
 from tests.test_health_exitcodes import crawl
 
+# Real crawls of a local site with a webhook and an SMTP server.
+pytestmark = pytest.mark.slow
+
 SECRETS = ("tok3n-secret", "path-s3cret", "q5ecret", "hunter2pass")
 
 

@@ -22,30 +22,33 @@ from tests.helpers import chattr, failure_line, read_jsonl, run_scrapy
 
 # Real runs: the settings users run with (replay mode only turns the politeness delays off).
 SPIDER = "npr"
+# Each run is a real `scrapy crawl` process (a few seconds): one bad-input case stays in the quick
+# loop (`pytest -m "not slow"`), the rest run in the full suite.
+SLOW = pytest.mark.slow
 
 
 @pytest.mark.parametrize("args, code, words", [
-    (["nosuchspider"], exitcodes.USAGE, "unknown spider 'nosuchspider'"),
-    ([SPIDER, "-a", "max_pages=abc"], exitcodes.USAGE, "max_pages='abc' is not valid: expected an integer >= 1"),
+    pytest.param(["nosuchspider"], exitcodes.USAGE, "unknown spider 'nosuchspider'", marks=SLOW),
+    pytest.param([SPIDER, "-a", "max_pages=abc"], exitcodes.USAGE, "max_pages='abc' is not valid: expected an integer >= 1", marks=SLOW),
     ([SPIDER, "-s", "NEWSBOT_HEALTH_MIN_ITEMS=x"], exitcodes.CONFIG,
      "NEWSBOT_HEALTH_MIN_ITEMS='x' is not valid: expected an integer >= 0"),
-    ([SPIDER, "-s", "NEWSBOT_HEALTH_MAX_ERROR_RATIO=1.5"], exitcodes.CONFIG,
-     "NEWSBOT_HEALTH_MAX_ERROR_RATIO='1.5' is not valid: expected a number from 0 to 1"),
-    ([SPIDER, "-s", "NEWSBOT_SCHEDULES={bbc: hourly"], exitcodes.CONFIG,
-     "NEWSBOT_SCHEDULES='{bbc: hourly' is not valid: expected a JSON object"),
-    ([SPIDER, "-s", 'NEWSBOT_SCHEDULES={"bbc": "hourly"}'], exitcodes.CONFIG,
-     "expected a JSON object of spider name to 5-field cron expression"),
-    ([SPIDER, "-s", "NEWSBOT_STATE=foo://x"], exitcodes.CONFIG,
-     "NEWSBOT_STATE='foo://x' is not valid: expected sqlite:///path/to/state.sqlite or redis://host:port/db"),
-    ([SPIDER, "-s", "NEWSBOT_DEDUP_MODE=bogus"], exitcodes.CONFIG,
-     "NEWSBOT_DEDUP_MODE='bogus' is not valid: expected one of drop, link"),
-    ([SPIDER, "-s", "NEWSBOT_DELIVERY_RETRIES=abc"], exitcodes.CONFIG,
-     "NEWSBOT_DELIVERY_RETRIES='abc' is not valid: expected an integer >= 0"),
-    ([SPIDER, "-s", "NEWSBOT_LOCK_ENABLED=maybe"], exitcodes.CONFIG,
-     "NEWSBOT_LOCK_ENABLED='maybe' is not valid: expected true or false"),
-    ([SPIDER, "-s", "NEWSBOT_DISTRIBUTED=1"], exitcodes.CONFIG,
-     "NEWSBOT_DISTRIBUTED='1' is not valid: expected off, or NEWSBOT_STATE=redis://host:port/db"),
-    (["generic"], exitcodes.CONFIG, "generic spider needs -a url=<section URL>"),
+    pytest.param([SPIDER, "-s", "NEWSBOT_HEALTH_MAX_ERROR_RATIO=1.5"], exitcodes.CONFIG,
+                 "NEWSBOT_HEALTH_MAX_ERROR_RATIO='1.5' is not valid: expected a number from 0 to 1", marks=SLOW),
+    pytest.param([SPIDER, "-s", "NEWSBOT_SCHEDULES={bbc: hourly"], exitcodes.CONFIG,
+                 "NEWSBOT_SCHEDULES='{bbc: hourly' is not valid: expected a JSON object", marks=SLOW),
+    pytest.param([SPIDER, "-s", 'NEWSBOT_SCHEDULES={"bbc": "hourly"}'], exitcodes.CONFIG,
+                 "expected a JSON object of spider name to 5-field cron expression", marks=SLOW),
+    pytest.param([SPIDER, "-s", "NEWSBOT_STATE=foo://x"], exitcodes.CONFIG,
+                 "NEWSBOT_STATE='foo://x' is not valid: expected sqlite:///path/to/state.sqlite or redis://host:port/db", marks=SLOW),
+    pytest.param([SPIDER, "-s", "NEWSBOT_DEDUP_MODE=bogus"], exitcodes.CONFIG,
+                 "NEWSBOT_DEDUP_MODE='bogus' is not valid: expected one of drop, link", marks=SLOW),
+    pytest.param([SPIDER, "-s", "NEWSBOT_DELIVERY_RETRIES=abc"], exitcodes.CONFIG,
+                 "NEWSBOT_DELIVERY_RETRIES='abc' is not valid: expected an integer >= 0", marks=SLOW),
+    pytest.param([SPIDER, "-s", "NEWSBOT_LOCK_ENABLED=maybe"], exitcodes.CONFIG,
+                 "NEWSBOT_LOCK_ENABLED='maybe' is not valid: expected true or false", marks=SLOW),
+    pytest.param([SPIDER, "-s", "NEWSBOT_DISTRIBUTED=1"], exitcodes.CONFIG,
+                 "NEWSBOT_DISTRIBUTED='1' is not valid: expected off, or NEWSBOT_STATE=redis://host:port/db", marks=SLOW),
+    pytest.param(["generic"], exitcodes.CONFIG, "generic spider needs -a url=<section URL>", marks=SLOW),
 ])
 def test_bad_input_is_one_line_and_its_exit_code(args, code, words):
     result = run_scrapy("crawl", *args)
@@ -54,18 +57,21 @@ def test_bad_input_is_one_line_and_its_exit_code(args, code, words):
     assert f"run failed (exit {code}): " in line and words in line, line
 
 
+@pytest.mark.slow
 def test_a_replay_folder_that_does_not_exist_is_refused(tmp_path):
     result = run_scrapy("crawl", SPIDER, replay=tmp_path / "no-recordings")
     assert result.returncode == exitcodes.CONFIG, result.stderr[-3000:]
     assert f"NEWSBOT_REPLAY='{tmp_path / 'no-recordings'}' is not valid: expected an existing folder" in failure_line(result)
 
 
+@pytest.mark.slow
 def test_bad_setting_from_the_environment_is_refused():
     result = run_scrapy("crawl", SPIDER, env={"NEWSBOT_STATE": "foo://x"})
     assert result.returncode == exitcodes.CONFIG
     assert "NEWSBOT_STATE='foo://x'" in failure_line(result)
 
 
+@pytest.mark.slow
 def test_every_bad_setting_is_named_in_the_one_line():
     result = run_scrapy("crawl", SPIDER, "-s", "NEWSBOT_DEDUP_MODE=bogus", "-s", "NEWSBOT_RETRY_AFTER_MAX=-5")
     assert result.returncode == exitcodes.CONFIG
@@ -73,6 +79,7 @@ def test_every_bad_setting_is_named_in_the_one_line():
     assert "NEWSBOT_DEDUP_MODE='bogus'" in line and "NEWSBOT_RETRY_AFTER_MAX='-5'" in line
 
 
+@pytest.mark.slow
 def test_a_refused_run_leaves_its_output_file_alone(tmp_path):
     out = tmp_path / "keep.jsonl"
     out.write_text('{"kept": 1}\n')
@@ -83,6 +90,7 @@ def test_a_refused_run_leaves_its_output_file_alone(tmp_path):
     assert "min_items" not in result.stderr          # no health verdict on a run that never started
 
 
+@pytest.mark.slow
 def test_a_locked_out_run_leaves_its_output_file_alone(tmp_path, isolated_newsbot_home):
     lock = isolated_newsbot_home / "locks" / f"{SPIDER}.lock"
     lock.parent.mkdir(parents=True)
@@ -98,6 +106,7 @@ def test_a_locked_out_run_leaves_its_output_file_alone(tmp_path, isolated_newsbo
     assert out.read_text() == '{"kept": 1}\n'
 
 
+@pytest.mark.slow
 def test_a_missing_browser_stops_the_run_before_its_output_opens(tmp_path):
     out = tmp_path / "keep.jsonl"
     out.write_text('{"kept": 1}\n')
@@ -120,6 +129,7 @@ def good_state(tmp_path_factory) -> Path:
     return home / "state.sqlite"
 
 
+@pytest.mark.slow
 def test_a_new_state_is_announced_and_the_run_goes_on(tmp_path):
     out = tmp_path / "out.jsonl"
     result = run_scrapy("crawl", SPIDER, "-O", str(out))
@@ -132,6 +142,7 @@ def test_a_new_state_is_announced_and_the_run_goes_on(tmp_path):
                      result.stderr), result.stderr[-3000:]
 
 
+@pytest.mark.slow
 def test_an_existing_state_is_not_announced_as_new(good_state, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -143,6 +154,7 @@ def test_an_existing_state_is_not_announced_as_new(good_state, tmp_path):
     assert checked.returncode == 0 and checked.stdout.strip().endswith("state.sqlite: ok"), checked.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncated", "garbage_inside", "garbage_header"])
 def test_a_damaged_state_stops_the_run_with_what_to_do(good_state, tmp_path, damage):
     home = tmp_path / "home"
@@ -170,6 +182,7 @@ def test_a_damaged_state_stops_the_run_with_what_to_do(good_state, tmp_path, dam
     assert "Traceback" not in checked.stdout + checked.stderr
 
 
+@pytest.mark.slow
 def test_a_state_in_a_read_only_folder_stops_the_run(tmp_path):
     folder = tmp_path / "ro"
     folder.mkdir()
@@ -183,6 +196,7 @@ def test_a_state_in_a_read_only_folder_stops_the_run(tmp_path):
     assert f"state sqlite:///{folder}/state.sqlite cannot be written" in line and "writable" in line, line
 
 
+@pytest.mark.slow
 def test_a_read_only_state_file_stops_the_run(good_state, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
@@ -196,6 +210,7 @@ def test_a_read_only_state_file_stops_the_run(good_state, tmp_path):
     assert "cannot be written" in failure_line(result)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra", [[], ["-s", "NEWSBOT_DISTRIBUTED=1"]])
 def test_redis_down_stops_the_run(extra):
     # Port 1: nothing listens there, so no Redis server is needed for this test.
@@ -249,6 +264,7 @@ def test_environment_booleans_are_read_as_the_code_reads_them(monkeypatch, value
     assert (config.BY_NAME["NEWSBOT_DISTRIBUTED"].problem(Settings(state)) is None) == ok
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args, words", [
     (["--replay", "/no/such/folder", SPIDER], "no recordings folder /no/such/folder"),
     (["nosuchspider"], "unknown spider(s) 'nosuchspider'"),
@@ -272,6 +288,7 @@ def test_a_password_in_a_state_url_is_never_in_the_line():
     assert "s3cret" not in what_to_do("redis://:s3cret@db.example:6379/0", redis.ConnectionError("refused"))
 
 
+@pytest.mark.slow
 def test_schedule_with_a_bad_setting_is_one_line_and_exit_6():
     result = run_scrapy("schedule", "--crontab", "-s", "NEWSBOT_SCHEDULES={bbc: hourly")
     assert result.returncode == exitcodes.CONFIG
@@ -281,6 +298,7 @@ def test_schedule_with_a_bad_setting_is_one_line_and_exit_6():
         'to 5-field cron expression, e.g. {"bbc": "0 * * * *"}']
 
 
+@pytest.mark.slow
 def test_the_generic_spider_is_locked_per_site(tmp_path, isolated_newsbot_home):
     """Runs of the generic spider for two sites do not block each other; two for one site do."""
     from newsbot.extensions.lock import lock_path

@@ -37,6 +37,7 @@ def replay_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_check_passes_offline_on_recordings():
     result = check("nikkei_asia")
     assert result.returncode == 0, result.stderr[-4000:]
@@ -69,6 +70,7 @@ def test_every_outlet_declares_contracts_on_its_recordings():
             assert set(declared) <= recorded, (spider.name, cb, set(declared) - recorded)
 
 
+@pytest.mark.slow
 def test_check_ignores_the_dedup_state_of_earlier_crawls(tmp_path):
     from tests.helpers import run_scrapy
     crawl = run_scrapy("crawl", "reuters", "-O", str(tmp_path / "out.jsonl"))
@@ -79,6 +81,7 @@ def test_check_ignores_the_dedup_state_of_earlier_crawls(tmp_path):
     assert "\nOK" in result.stderr
 
 
+@pytest.mark.slow
 def test_rendered_contract_runs_in_chromium_and_is_skipped_without_it(monkeypatch, chromium):
     monkeypatch.setenv("NEWSBOT_CHROMIUM", chromium)
     rendered = check("nikkei_asia", "-v")
@@ -96,6 +99,7 @@ def test_rendered_contract_runs_in_chromium_and_is_skipped_without_it(monkeypatc
     assert failed.returncode == 1 and "cannot run: browser not found" in failed.stderr
 
 
+@pytest.mark.slow
 def test_check_fails_when_recording_no_longer_yields_promised_fields(replay_copy):
     page = replay_copy / "nikkei_asia" / SHUTTLE
     html = page.read_text("utf-8")
@@ -111,6 +115,7 @@ def test_check_fails_when_recording_no_longer_yields_promised_fields(replay_copy
     assert "shuttle-diplomacy" in result.stderr
 
 
+@pytest.mark.slow
 def test_check_fails_on_junk_left_in_body(replay_copy):
     page = replay_copy / "nikkei_asia" / SHUTTLE
     html = page.read_text("utf-8")
@@ -122,6 +127,7 @@ def test_check_fails_on_junk_left_in_body(replay_copy):
     assert "@nojunk" in result.stderr and "script or json in body" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_double_escaped_entity_in_the_markup_is_decoded_not_delivered(replay_copy):
     page = replay_copy / "nikkei_asia" / SHUTTLE
     html = page.read_text("utf-8")
@@ -131,6 +137,7 @@ def test_a_double_escaped_entity_in_the_markup_is_decoded_not_delivered(replay_c
     assert result.returncode == 0 and "html entity" not in result.stderr, result.stderr[-4000:]
 
 
+# One real `scrapy check` run stays in the quick loop (`-m "not slow"`); the others are marked slow.
 def test_check_fails_when_a_promised_url_is_not_recorded(replay_copy):
     index = replay_copy / "nikkei_asia" / "recordings.json"
     data = json.loads(index.read_text("utf-8"))
@@ -160,6 +167,7 @@ def test_contract_requests_carry_the_spiders_own_meta():
     assert listing and "playwright" not in listing[0].meta
 
 
+@pytest.mark.slow
 def test_record_refreshes_recordings_that_replay_offline(tmp_path, isolated_newsbot_home):
     common = ["-s", "SPIDER_MODULES=tests.local_spiders", "-s", "ROBOTSTXT_OBEY=False",
               "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
@@ -181,6 +189,7 @@ def test_record_refreshes_recordings_that_replay_offline(tmp_path, isolated_news
     assert titles == [f"Coalition agrees measure number {n}" for n in (1, 2, 3)]
 
 
+@pytest.mark.slow
 def test_live_canary_checks_the_site_not_the_recordings(tmp_path):
     args = ["local_politics", "--live", "-s", "SPIDER_MODULES=tests.local_spiders", "-s", "ROBOTSTXT_OBEY=False"]
     with LocalSite("ok", articles=3) as site:

@@ -24,6 +24,8 @@ from tests.faultsite import FaultSite
 from tests.helpers import assert_each_once
 from tests.test_faults import read_items, run_fault_crawl
 
+pytestmark = pytest.mark.slow   # real crawls of the fault site at newsbot's default delays
+
 # About 0.5 s each at the default DOWNLOAD_DELAY: enough for two kills and a run to finish.
 ARTICLES = 20
 

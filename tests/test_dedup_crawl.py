@@ -13,6 +13,10 @@ import pytest
 
 from .conftest import FIXTURES, REPLAY, ROOT
 
+# Real `scrapy crawl` runs over the recordings, on SQLite and Redis (the quick loop's dedup tests
+# are test_dedup_store, test_dedup_middleware, test_dedup_bands, ...).
+pytestmark = pytest.mark.slow
+
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 WIRE = FIXTURES / "wire_outlets"
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO"]

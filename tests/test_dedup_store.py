@@ -153,6 +153,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_killed_process_leaves_no_half_record(state_url):
     writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, state_url], stdout=subprocess.PIPE,
                               cwd=os.path.dirname(os.path.dirname(__file__)))

@@ -47,6 +47,7 @@ def env_for(home: Path) -> dict[str, str]:
     return dict(os.environ, NEWSBOT_HOME=str(home), NEWSBOT_REPLAY=str(REPLAY))
 
 
+@pytest.mark.slow
 def test_local_output_is_whole_and_has_a_manifest(tmp_path, isolated_newsbot_home):
     out = tmp_path / "data" / "nikkei.jsonl"
     for _ in range(2):  # -O overwrites: the second run replaces, never appends
@@ -60,6 +61,7 @@ def test_local_output_is_whole_and_has_a_manifest(tmp_path, isolated_newsbot_hom
     assert Spool(isolated_newsbot_home / "spool").pending() == []
 
 
+@pytest.mark.slow
 def test_append_output_appends(tmp_path, isolated_newsbot_home):
     out = tmp_path / "nikkei.jsonl"
     for _ in range(2):
@@ -68,6 +70,7 @@ def test_append_output_appends(tmp_path, isolated_newsbot_home):
     assert len(out.read_text().splitlines()) == 8
 
 
+@pytest.mark.slow
 def test_global_batch_count_without_batch_id_keeps_the_feed(tmp_path, isolated_newsbot_home):
     out = tmp_path / "one.jsonl.gz"
     result = scrapy("crawl", "nikkei_asia", "-O", f"{out}:jsonl", "-s", "FEED_EXPORT_BATCH_ITEM_COUNT=2",
@@ -264,6 +267,7 @@ def test_the_resend_stops_at_the_deadline_and_says_so_once(tmp_path):
     assert sorted(p.read_text() for p in (tmp_path / "out").iterdir()) == ['{"n": %d}\n' % n for n in range(3)]
 
 
+@pytest.mark.slow
 def test_batches_close_by_time(tmp_path, isolated_newsbot_home):
     template = tmp_path / "timed" / "%(batch_id)05d.jsonl"
     crawl = start_paced_crawl("30", "0.05", "-o", f"{template}:jsonl", "-s", "NEWSBOT_DELIVERY_BATCH_SECONDS=0.4",
@@ -276,6 +280,7 @@ def test_batches_close_by_time(tmp_path, isolated_newsbot_home):
     assert sorted(numbers) == list(range(30))
 
 
+@pytest.mark.slow
 def test_killed_crawl_leaves_only_whole_files_and_its_partial_batch_is_salvaged(tmp_path, isolated_newsbot_home):
     out = tmp_path / "out"
     env = dict(os.environ, NEWSBOT_HOME=str(isolated_newsbot_home))

@@ -19,7 +19,7 @@ from newsbot.delivery.spool import Spool
 from .conftest import REPLAY
 from .delivery_support import FAST, SECRET, KEY_ID, S3Server, credentials, scrapy, start_paced_crawl
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.slow]   # a real S3 server, real crawls
 
 TEMPLATE = "s3://news/politics/%(outlet)s/%(date)s/%(batch_id)05d.jsonl.gz"
 

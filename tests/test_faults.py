@@ -23,6 +23,8 @@ from newsbot import defaults as DEFAULTS
 from tests.conftest import ROOT
 from tests.faultsite import CP1252_TITLE, JA_TITLE, FaultSite, ja_paragraphs, story_paragraphs
 
+pytestmark = pytest.mark.slow   # real crawls of the fault site at newsbot's default delays
+
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 SECRET = "CANARY-5f0e3c-NOT-FOR-OUTPUT"
 # Requests of a URL that fails every time: the first and RETRY_TIMES retries.

@@ -36,6 +36,7 @@ def test_items_dropped_as_invalid_are_not_articles_found():
     assert evaluate({STAT_ITEMS_SEEN: 3, STAT_INVALID: 2}, POLICY) == []
 
 
+@pytest.mark.slow
 def test_generic_crawl_of_a_host_starting_with_a_digit_delivers(tmp_path):
     # 127.0.0.1 starts with a digit, as 20minutes.fr does; default delays, retries and timeouts.
     # (The generic extractor does not read this site's bare <time> dates: that rule is relaxed.)
@@ -50,6 +51,7 @@ def test_generic_crawl_of_a_host_starting_with_a_digit_delivers(tmp_path):
     assert "invalid item" not in result.stderr and "newsbot/invalid/" not in result.stderr
 
 
+@pytest.mark.slow
 def test_outlet_argument_names_the_feed_file_and_the_items(tmp_path):
     result = run_scrapy("crawl", "generic", "-a", "url=https://www.riverside-courier.test/politics/",
                         "-a", "outlet=courier", "-O", str(tmp_path / "out-%(outlet)s.jsonl"))
@@ -59,6 +61,7 @@ def test_outlet_argument_names_the_feed_file_and_the_items(tmp_path):
     assert not (tmp_path / "out-generic.jsonl").exists()
 
 
+@pytest.mark.slow
 def test_an_outlet_argument_the_schema_refuses_is_a_config_error(tmp_path):
     out = tmp_path / "out.jsonl"
     result = run_scrapy("crawl", "generic", "-a", "url=https://www.riverside-courier.test/politics/",

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .replay_crawl import crawl
+
+# One `scrapy crawl generic` over the recorded site (shared by the tests), one refused run.
+pytestmark = pytest.mark.slow
 
 SECTION = "https://www.riverside-courier.test/politics/"
 _CRAWL: list = []

@@ -16,6 +16,9 @@ from newsbot import exitcodes
 from tests.conftest import ROOT
 from tests.localsite import LocalSite
 
+# Real crawls of a local site, one process each (the quick loop has test_health_rules).
+pytestmark = pytest.mark.slow
+
 SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 FAST = ["-s", "SPIDER_MODULES=tests.local_spiders", "-s", "ROBOTSTXT_OBEY=False", "-s", "RETRY_TIMES=1",
         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_TIMEOUT=5"]

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from newsbot import exitcodes
 from tests.localsite import LocalSite
 from tests.test_health_exitcodes import crawl
+
+# Real crawls of a local site, one process each.
+pytestmark = pytest.mark.slow
 
 
 def samples(path: Path) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

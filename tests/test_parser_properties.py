@@ -70,6 +70,12 @@ random_html = st.recursive(
 ).map(lambda s: f"<html><body>{s}</body></html>".encode("utf-8"))
 
 
+# Scrapy's default settings, built once (a Settings() costs ~2 ms, four per example) and frozen, so
+# no pipeline can change them for the next example.
+OFFLINE_SETTINGS = Settings()
+OFFLINE_SETTINGS.freeze()
+
+
 def run_offline_pipelines(item, spider: str = "property_test"):
     """The offline pipelines before validation (the schema is asserted by the test itself, so a
     DropItem from ValidatePipeline can never pass for a controlled refusal)."""
@@ -77,7 +83,7 @@ def run_offline_pipelines(item, spider: str = "property_test"):
     stats = OfflineStats()
     for cls in PIPELINES:
         if cls.__name__ != "ValidatePipeline":
-            item = cls(Settings(), stats).process_item(item)
+            item = cls(OFFLINE_SETTINGS, stats).process_item(item)
     return item
 
 

@@ -139,6 +139,7 @@ def js_listings(site: JsSite) -> list[str]:
             f"{site.base}/listing?mode=scroll&per=7&pages=3&start=100"]
 
 
+@pytest.mark.slow
 def test_rendered_listing_finds_links_plain_download_finds_none(tmp_path, site, chromium):
     plain = crawl(tmp_path, {"urls": js_listings(site), "render_actions": ACTIONS,
                              "settings": site_settings(site, chromium, NEWSBOT_RENDERING="never")})
@@ -154,6 +155,7 @@ def test_rendered_listing_finds_links_plain_download_finds_none(tmp_path, site, 
     assert rendered["stats"]["newsbot/render/open_pages_at_close"] == 0
 
 
+@pytest.mark.slow
 def test_blocked_resources_are_never_requested(tmp_path, site, chromium):
     url = [f"{site.base}/listing?mode=button&per=3&pages=1"]
     crawl(tmp_path, {"urls": url, "settings": site_settings(site, chromium)})
@@ -167,6 +169,7 @@ def test_blocked_resources_are_never_requested(tmp_path, site, chromium):
     assert site.paths(TRACKER_HOST) == ["/analytics.js"]
 
 
+@pytest.mark.slow
 def test_page_that_never_settles_times_out_and_is_closed(tmp_path, site, chromium):
     started = time.monotonic()
     result = crawl(tmp_path, {"urls": [f"{site.base}/never", f"{site.base}/listing?mode=button&per=2&pages=1"],
@@ -204,6 +207,7 @@ def test_browser_processes_and_memory_return_to_baseline_after_200_pages(tmp_pat
     assert result["after"] == 0  # browser and driver gone with the crawl
 
 
+@pytest.mark.slow
 def test_missing_browser_is_a_config_error_at_start(tmp_path):
     env = {**os.environ, "NEWSBOT_REPLAY": str(ROOT / "tests/fixtures/replay"),
            "NEWSBOT_CHROMIUM": str(tmp_path / "no-such-chromium")}
@@ -230,6 +234,7 @@ def crawl_nikkei(tmp_path, *extra: str, env: dict | None = None) -> tuple[subpro
     return proc, items
 
 
+@pytest.mark.slow
 def test_nikkei_load_more_listing_is_rendered_from_the_recording(tmp_path, chromium):
     proc, items = crawl_nikkei(tmp_path, env={"NEWSBOT_CHROMIUM": chromium})
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -240,6 +245,7 @@ def test_nikkei_load_more_listing_is_rendered_from_the_recording(tmp_path, chrom
     assert "'playwright/request_count/aborted'" in proc.stderr  # its images were blocked
 
 
+@pytest.mark.slow
 def test_nikkei_without_rendering_misses_only_the_js_listing(tmp_path):
     proc, items = crawl_nikkei(tmp_path, "-s", "NEWSBOT_RENDERING=never")
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -249,6 +255,7 @@ def test_nikkei_without_rendering_misses_only_the_js_listing(tmp_path):
     assert "playwright/browser_count" not in proc.stderr and "newsbot/render/" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_replayed_browser_never_reaches_the_network(tmp_path, chromium):
     # Without blocking the page asks for its (unrecorded) images: they are aborted and counted,
     # not fetched from asia.nikkei.com, and the listing still yields its recorded links.

@@ -81,6 +81,7 @@ def test_extract_prints_the_golden_item():
             assert record[field] == expected, field
 
 
+@pytest.mark.slow
 def test_extract_survives_bad_files_and_reads_gzip_and_other_encodings(tmp_path):
     zipped = tmp_path / "seed.html.gz"
     zipped.write_bytes(gzip.compress(SEED_FILE.read_bytes()))
@@ -101,6 +102,7 @@ def test_extract_survives_bad_files_and_reads_gzip_and_other_encodings(tmp_path)
     assert records[3]["language"] == "ja"  # the page declares none: guessed from its script
 
 
+@pytest.mark.slow
 def test_extract_routes_by_canonical_link_without_url():
     [record] = run_extract(str(SEED_FILE))
     assert record["spider"] == "nikkei_asia"

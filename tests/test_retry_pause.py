@@ -26,6 +26,7 @@ SCRAPY = str(Path(sys.executable).with_name("scrapy"))
 STORIES, LIMITED = 8, 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_holds_the_domain_with_default_delays(tmp_path, status):
     site = FaultSite(jobs_articles=STORIES, jobs_delay=0.05, jobs_rate_limited=LIMITED,

@@ -71,6 +71,7 @@ def test_drift_needs_a_share_of_enough_articles():
     assert evaluate({"newsbot/selectors/drift": lines}, {**policy, "fail_on_selector_drift": False}) == []
 
 
+@pytest.mark.slow
 def test_scrapy_check_reports_the_drifted_selector():
     proc = subprocess.run([sys.executable, "-m", "scrapy", "check", "le_monde_drifted", "-s", "SPIDER_MODULES=tests.spiders"],
                           cwd=ROOT, env={**os.environ, "NEWSBOT_REPLAY": str(REPLAY)}, capture_output=True, text=True,
