@@ -149,6 +149,10 @@ def test_generic_body_starts_after_the_page_head():
     assert _after_headline(text[:3], values, {}, []) == text[:3]
     # A description copied from the article's first paragraph: the page prints it as a paragraph
     # of the article (not as a dek in its header), so it is the lede and the body keeps it.
-    lede = {"title": values["title"], "standfirst": text[3]}
-    assert _after_headline(text[1:], lede, {}, text[3:]) == text[2:]
-    assert _after_headline(text[1:], lede, {}, text[4:]) == text[4:]
+    sentence = "Les sénateurs ont adopté, samedi soir, la première partie du budget de l'État pour 2027."
+    page = [text[1], text[2], sentence, text[4]]
+    lede = {"title": values["title"], "standfirst": sentence}
+    assert _after_headline(page, lede, {}, page[2:]) == page[1:]
+    assert _after_headline(page, lede, {}, page[3:]) == page[3:]
+    # A dek that is no sentence is page head even when the page prints it as a paragraph.
+    assert _after_headline(text[1:], values, {}, text[2:]) == text[3:]

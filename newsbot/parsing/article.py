@@ -18,6 +18,7 @@ from lxml import etree
 from parsel.csstranslator import GenericTranslator, HTMLTranslator
 from scrapy.http import TextResponse
 
+from ..cleaning import is_prose
 from ..items import ArticleItem
 from .dates import iso_utc
 from .body_choice import BodyCandidate, BodyChoice, PageEvidence, choose_body, looks_thin
@@ -164,10 +165,12 @@ def _after_headline(paragraphs: list[str], values: dict[str, Any], generic: dict
                     page_paragraphs: list[str]) -> list[str]:
     """Extractors often start the text with the page head: a kicker, the headline, the standfirst.
     When the headline or standfirst is among the first lines, the body starts after the last one.
-    A standfirst the page prints as one of its own first paragraphs (a <p> of the article, not
-    a dek in its header) is the lede the page's description was copied from: the body keeps it."""
+    A standfirst that is a sentence of prose the page prints as one of its own first paragraphs (a
+    <p> of the article, not a dek in its header) is the lede the page's description was copied
+    from: the body keeps it."""
     title, standfirst = (clean_line(values.get(n) or generic.get(n)).casefold() for n in ("title", "standfirst"))
-    lede = standfirst and standfirst in {clean_line(p).casefold() for p in page_paragraphs[:HEAD_LINES]}
+    lede = standfirst and is_prose(standfirst) and \
+        standfirst in {clean_line(p).casefold() for p in page_paragraphs[:HEAD_LINES]}
     head = [clean_line(p).casefold() for p in paragraphs[:HEAD_LINES]]
     last = max((i for i, line in enumerate(head) if line and (line == title or (line == standfirst and not lede))),
                default=-1)
