@@ -28,7 +28,7 @@ from scrapy.utils.test import get_crawler  # noqa: E402
 
 from newsbot.delivery.run import DeliveryRun  # noqa: E402
 from newsbot.delivery.storages import SpooledFeedStorage  # noqa: E402
-from tests.delivery_support import KEY_ID, SECRET, S3Server  # noqa: E402
+from tests.support.delivery_support import KEY_ID, SECRET, S3Server  # noqa: E402
 
 BODY = "Parliament votes on the budget after a long debate over defence spending. " * 16
 

@@ -5,8 +5,8 @@ and off, all in one run.
 
     python benchmarks/rendering.py [--pages 200] [--rounds 1] [--modes plain,bare,newsbot,newsbot-noblock]
 
-Each mode is one crawl in its own process against tests/jssite.py on 127.0.0.1: newsbot's
-through tests/render_crawl.py, the bare one (benchmarks/spiders/bare_render.py: scrapy-playwright
+Each mode is one crawl in its own process against tests/support/jssite.py on 127.0.0.1: newsbot's
+through tests/support/render_crawl.py, the bare one (benchmarks/spiders/bare_render.py: scrapy-playwright
 alone, the same Chromium, flags, wait_for_selector, concurrency and blocked resources) through
 this script's --child. This script samples each crawl's process tree's PSS and RSS from /proc
 every 50 ms. PSS (proportional set size) splits shared pages between processes, so the sum is the
@@ -117,7 +117,7 @@ def run_mode(site, key: str, pages: int, workdir: Path) -> dict:
                   "render_actions": {"wait_for": WAIT_FOR, "step_timeout_ms": STEP_TIMEOUT_MS},
                   "settings": {**common, "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": CHROMIUM},
                                "NEWSBOT_CHROMIUM_EXTRA_ARGS": [site.resolver_rules], **extra}}
-        argv = [sys.executable, "-m", "tests.render_crawl", str(cfg), str(out)]
+        argv = [sys.executable, "-m", "tests.support.render_crawl", str(cfg), str(out)]
     cfg.write_text(json.dumps(config))
     # The local site is on 127.0.0.1, which newsbot's netguard refuses unless allowed (as the
     # tests' conftest allows it); its own NEWSBOT_HOME keeps the user's dedup state out of it.
@@ -211,7 +211,7 @@ def main() -> None:
         raise SystemExit(f"rendering benchmark: Chromium not found at {CHROMIUM} "
                          "(install Debian's chromium package or set NEWSBOT_CHROMIUM)")
 
-    from tests.jssite import JsSite
+    from tests.support.jssite import JsSite
 
     # With --rounds, bare and newsbot take turns, so a load that comes and goes on a shared
     # machine falls on both; their figures are then the rounds' totals (peaks: the highest).

@@ -2,7 +2,7 @@
 
     python benchmarks/throughput.py [--articles 5000]
 
-Starts the generated politics site (tests/sites/politics_site.py) on 127.0.0.1, then crawls it
+Starts the generated politics site (tests/support/sites/politics_site.py) on 127.0.0.1, then crawls it
 (a) with a bare Scrapy spider that only yields each article URL and (b) with `scrapy crawl` of
 newsbot's spider for the site, every pipeline on and the feed written to disk. Prints articles/s
 for both, the ratio b/a, CPU ms per article in each newsbot stage, and peak / sampled memory.
@@ -147,7 +147,7 @@ def main() -> None:
         child(*args.child)
         return
 
-    server = subprocess.Popen([sys.executable, "-m", "tests.sites.politics_site", "--articles", str(args.articles)],
+    server = subprocess.Popen([sys.executable, "-m", "tests.support.sites.politics_site", "--articles", str(args.articles)],
                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
         line = server.stdout.readline()

@@ -1,7 +1,7 @@
 """The one place newsbot touches Scrapy's and scrapy-playwright's private internals.
 
 Each hook below exists because the public API has no way to do the same thing; each is pinned
-to the versions in requirements.txt and checked by `problems()` (tests/test_compat.py), so a
+to the versions in requirements.txt and checked by `problems()` (tests/unit/test_compat.py), so a
 pinned upgrade that moves or changes one fails with the hook's name instead of misbehaving in
 the middle of a crawl. Call sites use the functions here, never the private names.
 

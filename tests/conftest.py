@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+# The repository root and the test folders every test and helper finds its files from (tests/unit,
+# tests/integration and tests/support are one level below this file).
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
+SUPPORT = ROOT / "tests" / "support"
 REPLAY = FIXTURES / "replay"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

@@ -1,4 +1,4 @@
-"""newsbot's declaration for the generated site of tests/sites/politics_site.py (127.0.0.1)."""
+"""newsbot's declaration for the generated site of tests/support/sites/politics_site.py (127.0.0.1)."""
 
 from newsbot.spiders.base import PoliticsSpider
 

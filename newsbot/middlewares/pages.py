@@ -24,7 +24,7 @@ from ..compat import cached_selector
 
 def release_selector(response: Response | None) -> None:
     # Only a selector already built is touched (response.selector would build one). If Scrapy
-    # renames its cache, pages simply wait for the garbage collector again (tests/test_compat.py
+    # renames its cache, pages simply wait for the garbage collector again (tests/unit/test_compat.py
     # says so).
     selector = cached_selector(response)
     if selector is not None and getattr(selector, "response", None) is response:

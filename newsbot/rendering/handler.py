@@ -74,7 +74,7 @@ def missing_executable(options: dict[str, Any]) -> str | None:
 class RenderingDownloadHandler(ScrapyPlaywrightDownloadHandler):
     # Overriding or calling a private scrapy-playwright method, or adding a private name of our
     # own, must be declared in newsbot.compat: a pinned upgrade that changes one then fails
-    # tests/test_compat.py with its name instead of breaking rendering quietly.
+    # tests/unit/test_compat.py with its name instead of breaking rendering quietly.
     # Built on the first request of its scheme, not at start: plain crawls never load Playwright.
     lazy = True
 
