@@ -215,9 +215,8 @@ def generic_body(tree: Any, url: str | None = None, on_page: list[str] | None = 
     Two readings: the precise one (trafilatura's default) and the broader one (favor_recall). When
     the precise reading announces a block it does not hold, the broader reading's paragraphs inside
     the precise reading's span (when the broader reading holds them all, in order); else, when the
-    broader reading holds more of the article (see
-    `holds_more`; `on_page`: the page's readable paragraphs), the broader reading; else the
-    precise one."""
+    broader reading holds more of the article (`holds_more`; `on_page`: the page's readable
+    paragraphs), the broader reading; else the precise one."""
     spare = deepcopy(tree)   # trafilatura prunes the tree it reads (a copy costs ~1 ms, a pass ~20)
     precise = _trafilatura_paragraphs(tree, url)
     if not precise:
@@ -248,7 +247,8 @@ def generic_fields(html: str, url: str | None = None) -> dict[str, Any]:
     fields.pop("body", None)  # articleBody is parse_article's own path; here the body is trafilatura's
     if not fields.get("title"):
         fields["title"] = _fallback_title(Selector(root=tree, type="html"))
-    on_page = page_paragraphs(tree)  # before trafilatura, which prunes the tree it is given
+    # Read before trafilatura, which prunes the tree it is given.
+    on_page = page_paragraphs(tree)
     blocks = page_blocks(tree)
     paragraphs = generic_body(tree, url, on_page)
     if _words(paragraphs) < MIN_SHARE_OF_PAGE_PARAGRAPHS * _words(on_page) or _undivided(paragraphs, on_page):
