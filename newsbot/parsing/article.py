@@ -249,7 +249,7 @@ def parse_article(response: TextResponse, profile: OutletProfile,
         return ParseResult(None, None, "empty or non-text response")
     # A page over the limits is cut to them before any reader runs: every path below, the costly
     # generic extractor and metadata readers among them, sees only its first elements.
-    over_limit = bound_page(response.selector.root, limits or ExtractLimits())
+    over_limit = bound_page(response.selector.root, limits or ExtractLimits(), len(response.body))
     if over_limit is not None:
         logger.warning("page %s is over the extraction limits: %s", response.url, over_limit.describe())
     result = _parse_article(response, profile, cut=over_limit is not None)

@@ -151,9 +151,15 @@ def _attached(element: Any, root: Any) -> bool:
     return False
 
 
-def bound_page(root: Any, limits: ExtractLimits) -> OverLimit | None:
-    """Cut the parsed page `root` (lxml, in place) to `limits`; None when it is within them."""
+def bound_page(root: Any, limits: ExtractLimits, page_bytes: int | None = None) -> OverLimit | None:
+    """Cut the parsed page `root` (lxml, in place) to `limits`; None when it is within them.
+    `page_bytes`: the size of the page it was parsed from, when known: a page of no more bytes
+    than the text limit cannot have more characters of text, and its text is not measured (that
+    scan costs more than the element count, on every article)."""
     if not isinstance(root, etree._Element):
+        return None
+    if page_bytes is not None and not (0 < limits.max_text < page_bytes) and \
+            not (0 < limits.max_elements < int(_DESCENDANTS(_text_root(root))) + 1):
         return None
     elements, text = measure(root)
     if not limits.exceeded(elements, text):

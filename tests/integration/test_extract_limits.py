@@ -74,6 +74,20 @@ def test_an_oversized_page_is_cut_in_document_order_keeping_its_structured_data(
     assert measure(lxml_html.fromstring(markup))[1] <= (limits.get("max_text") or 10**9)
 
 
+def test_the_size_of_the_page_spares_measuring_its_text_and_changes_nothing():
+    """A page of no more bytes than the text limit has no more characters: its text is not
+    measured (the scan ran on every article); over the element limit it is cut all the same."""
+    size = len(PAGE.encode())
+    for limits, page_bytes in (({"max_text": size}, size), ({"max_text": size - 1}, size), ({"max_elements": 3}, size),
+                               ({"max_elements": 3, "max_text": 0}, size)):
+        with_size, without = lxml_html.fromstring(PAGE), lxml_html.fromstring(PAGE)
+        over = bound_page(with_size, ExtractLimits(**limits), page_bytes)
+        assert over == bound_page(without, ExtractLimits(**limits))
+        assert lxml_html.tostring(with_size) == lxml_html.tostring(without)
+    # 14 characters of text in a page of more bytes: cut by the text limit only when it is over it.
+    assert bound_page(lxml_html.fromstring(PAGE), ExtractLimits(max_text=13), size) is not None
+
+
 def test_zero_is_no_limit():
     assert cut(PAGE, max_elements=0, max_text=0)[0] is None
 
