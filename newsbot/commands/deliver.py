@@ -55,9 +55,8 @@ class Command(ScrapyCommand):
                 logger.error("batch %s (%d items) not delivered to %s: %s; kept in the spool",
                              meta.key, meta.items, meta.target, outcome.cause)
         if past_deadline:
-            tried = [o.cause for o in past_deadline if o.attempts]
             logger.error("%s", deadline_line(
-                deliverer.deadline.seconds, [o.meta for o in past_deadline], spool.root, tried[-1] if tried else "",
+                deliverer.deadline.seconds, past_deadline, spool.root,
                 "run `scrapy deliver` again once the target answers (or the next run re-sends them at its start)"))
         left = len(spool.pending(opts.spider))
         print(f"{len(outcomes) - failed} delivered, {failed} not delivered, {left} left in {spool.root}")

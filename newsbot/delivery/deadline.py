@@ -94,15 +94,16 @@ def attempt_timeouts(connect: float, read: float, remaining: float) -> tuple[flo
     return min(connect, left), min(read, left)
 
 
-def deadline_line(seconds: float, metas: Iterable, spool_root: Path | str, last_cause: str, next_step: str) -> str:
-    """The one line for every batch the deadline left in the spool (its cause is already free of
-    secrets: Deliverer redacts it)."""
-    metas = list(metas)
-    batches = [m for m in metas if m.kind != "manifest"]
-    manifests = len(metas) - len(batches)
+def deadline_line(seconds: float, outcomes: Iterable, spool_root: Path | str, next_step: str) -> str:
+    """The one line for every batch the deadline left in the spool (`outcomes`: theirs; the last
+    error of one that was attempted is named, already free of secrets: Deliverer redacts it)."""
+    outcomes = list(outcomes)
+    batches = [o.meta for o in outcomes if o.meta.kind != "manifest"]
+    manifests = len(outcomes) - len(batches)
     what = f"{len(batches)} batch(es) with {sum(m.items for m in batches)} item(s)"
     if manifests:
         what += f" and {manifests} manifest(s)"
-    cause = f"; last error: {last_cause}" if last_cause else ""
+    tried = [o.cause for o in outcomes if o.attempts]
+    cause = f"; last error: {tried[-1]}" if tried else ""
     return (f"delivery deadline passed ({SETTING}={seconds:g}s{cause}): {what} wait in the spool "
             f"{spool_root}; {next_step}")

@@ -119,10 +119,8 @@ class DeliveryRun:
         if self._deadline_reported or not self.past_deadline:
             return
         self._deadline_reported = True
-        outcomes = list(self.past_deadline.values())
-        tried = [o.cause for o in outcomes if o.attempts]
         fail_run(self.crawler, UNDELIVERED, deadline_line(
-            self.deadline.seconds, [o.meta for o in outcomes], self.spool.root, tried[-1] if tried else "",
+            self.deadline.seconds, self.past_deadline.values(), self.spool.root,
             "the next run re-sends them at its start, or `scrapy deliver` now; check that the target answers"))
 
     def spool_failed(self, meta: BatchMeta, cause: BaseException, kept_in: str | None = None,

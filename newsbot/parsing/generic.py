@@ -11,13 +11,13 @@ removes that, as for every other body.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from copy import deepcopy
 from typing import Any
 
 from lxml import etree, html as lxml_html
 from parsel import Selector
 
+from .body_choice import word_bag
 from .structured import json_ld_fields, meta_fields
 from .text import clean_line, paragraphs_of, word_tokens
 
@@ -189,10 +189,6 @@ def announces_missing_block(paragraphs: list[str]) -> bool:
                for paragraph, following in zip(paragraphs, [*paragraphs[1:], ""]))
 
 
-def _bag(paragraphs: list[str]) -> Counter:
-    return Counter(word_tokens("\n".join(paragraphs)))
-
-
 def holds_more(broad: list[str], precise: list[str], on_page: list[str]) -> bool:
     """Whether the broader reading is the fuller article: BROADER_GROWTH times the precise one's
     words or more, while holding at least as much of the page's readable paragraph text.
@@ -205,8 +201,8 @@ def holds_more(broad: list[str], precise: list[str], on_page: list[str]) -> bool
     broad_words, precise_words = _words(broad), _words(precise)
     if not precise_words or broad_words < BROADER_GROWTH * precise_words:
         return False
-    page = _bag(on_page)
-    return sum((_bag(broad) & page).values()) >= sum((_bag(precise) & page).values())
+    page = word_bag(on_page)
+    return sum((word_bag(broad) & page).values()) >= sum((word_bag(precise) & page).values())
 
 
 def generic_body(tree: Any, url: str | None = None, on_page: list[str] | None = None) -> list[str]:

@@ -88,12 +88,18 @@ def _text_root(root: Any) -> Any:
     return body if body is not None else root
 
 
+def _elements(top: Any) -> int:
+    return int(_DESCENDANTS(top)) + 1     # XPath's count: ~20x faster than iterating in Python
+
+
+def _text_length(top: Any) -> int:
+    return len(_TEXT(top)) - sum(len(text) for text in _HIDDEN_TEXT(top))
+
+
 def measure(root: Any) -> tuple[int, int]:
     """(elements, characters of text) of the page's body, by two scans in lxml's C code."""
     top = _text_root(root)
-    elements = int(_DESCENDANTS(top)) + 1     # XPath's count: ~20x faster than iterating in Python
-    text = len(_TEXT(top)) - sum(len(text) for text in _HIDDEN_TEXT(top))
-    return elements, text
+    return _elements(top), _text_length(top)
 
 
 def _drop_after(element: Any, top: Any) -> None:
@@ -158,13 +164,14 @@ def bound_page(root: Any, limits: ExtractLimits, page_bytes: int | None = None) 
     scan costs more than the element count, on every article)."""
     if not isinstance(root, etree._Element):
         return None
+    top = _text_root(root)
+    elements = _elements(top)
     if page_bytes is not None and not (0 < limits.max_text < page_bytes) and \
-            not (0 < limits.max_elements < int(_DESCENDANTS(_text_root(root))) + 1):
+            not (0 < limits.max_elements < elements):
         return None
-    elements, text = measure(root)
+    text = _text_length(top)
     if not limits.exceeded(elements, text):
         return None
-    top = _text_root(root)
     scripts = _DATA_SCRIPTS(root)
     kept_elements, kept_text = _cut(top, limits)
     for script in scripts:          # structured data cut away with the rest: put back at the end

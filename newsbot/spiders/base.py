@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -241,10 +242,10 @@ class PoliticsSpider(scrapy.Spider):
                 yield self.article_request(url, newsbot_source="sitemap")
 
     # --- articles ---
-    @property
+    @cached_property
     def extract_limits(self) -> ExtractLimits:
         """How much of a page is read (NEWSBOT_EXTRACT_MAX_*): the crawl's settings, or the
-        defaults for a spider outside a crawl."""
+        defaults for a spider outside a crawl (read once, at the first article)."""
         return ExtractLimits.from_settings(getattr(self, "settings", None))
 
     def build_article(self, response: Response) -> ParseResult:

@@ -258,7 +258,7 @@ def test_the_resend_stops_at_the_deadline_and_says_so_once(tmp_path):
     assert [o.deadline and not o.delivered and o.attempts == 0 for o in outcomes] == [True] * 3
     assert sorted(m.key for m in spool.pending()) == sorted(m.key for m in metas)
     assert not (tmp_path / "out").exists()
-    line = deadline_line(5, [o.meta for o in outcomes], spool.root, "", "run `scrapy deliver`")
+    line = deadline_line(5, outcomes, spool.root, "run `scrapy deliver`")
     assert line == (f"delivery deadline passed (NEWSBOT_DELIVERY_DEADLINE=5s): 3 batch(es) with 3 item(s) "
                     f"wait in the spool {spool.root}; run `scrapy deliver`")
     # Within the deadline the same spool is delivered, each batch once.
