@@ -6,7 +6,9 @@ Starts the generated politics site (tests/support/sites/politics_site.py) on 127
 (a) with a bare Scrapy spider that only yields each article URL and (b) with `scrapy crawl` of
 newsbot's spider for the site, every pipeline on and the feed written to disk. Prints articles/s
 for both, the ratio b/a, CPU ms per article in each newsbot stage, and peak / sampled memory.
-Targets (issue 10): ratio >= 0.5, newsbot stages <= 10 ms CPU per article, peak <= 300 MB.
+newsbot's extraction worker (NEWSBOT_EXTRACT_WORKERS, on by default) counts in full: its CPU is a
+stage of its own, its peak memory is added to the crawl process's.
+Targets (issues 10, 16): ratio >= 0.7, newsbot stages <= 5 ms CPU per article, peak <= 300 MB.
 """
 
 from __future__ import annotations
@@ -28,6 +30,23 @@ COMMON = ["-s", "LOG_LEVEL=WARNING", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "
           "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
           "-s", "NEWSBOT_MAX_LISTING_PAGES=100000", "-s", "TELNETCONSOLE_ENABLED=False",
           "-s", "NEWSBOT_ALLOWED_PRIVATE_HOSTS=127.0.0.1"]
+
+
+def worker_usage() -> tuple[float, float]:
+    """CPU seconds and peak RSS (MB) of this crawl's extraction workers, read while they run."""
+    cpu = peak = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0") if entry.name.isdigit() else []
+            if b"newsbot.parsing.worker" not in cmdline or cmdline[-2] != str(os.getpid()).encode():
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            peak += next(int(line.split()[1]) / 1024 for line in (entry / "status").read_text().splitlines()
+                         if line.startswith("VmHWM:"))
+        except (OSError, IndexError, StopIteration):
+            continue
+    return cpu, peak
 
 
 def rss_mb() -> float:
@@ -100,10 +119,15 @@ def child(mode: str, site: str, result_path: str, out_path: str) -> None:
         spider.crawler.signals.connect(on_item, signal=signals.item_scraped)
 
     def on_close(spider):
+        # Connected before newsbot's components: the extraction worker is still running here.
         wall = time.perf_counter() - started["wall"]
+        worker_cpu, worker_peak = worker_usage()
+        if worker_cpu:
+            cpu["extraction (worker)"] = worker_cpu
         result = {"mode": mode, "items": counts["items"], "wall_s": wall,
                   "cpu_s": time.process_time() - started["cpu"], "cpu_by_stage_s": dict(cpu),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_peak_rss_mb": worker_peak, "worker_cpu_s": worker_cpu,
                   "rss_samples_mb": samples}
         Path(result_path).write_text(json.dumps(result))
 
@@ -166,16 +190,21 @@ def main() -> None:
     print(f"site: {args.articles} generated article pages on 127.0.0.1 (30-150 KB each)")
     print(f"(a) bare Scrapy     {bare['items']:>6} articles  {bare['wall_s']:7.1f} s  {a:7.1f} articles/s  "
           f"peak {bare['peak_rss_mb']:.0f} MB  CPU {1000 * bare['cpu_s'] / max(1, bare['items']):.2f} ms/article")
+    written = max(1, newsbot["written"])
     print(f"(b) newsbot crawl   {newsbot['written']:>6} articles  {newsbot['wall_s']:7.1f} s  {b:7.1f} articles/s  "
-          f"peak {newsbot['peak_rss_mb']:.0f} MB  CPU {1000 * newsbot['cpu_s'] / max(1, newsbot['written']):.2f} ms/article")
-    print(f"ratio b/a           {b / a:.2f}   (target >= 0.5)")
+          f"peak {newsbot['peak_rss_mb'] + newsbot['worker_peak_rss_mb']:.0f} MB  "
+          f"CPU {1000 * (newsbot['cpu_s'] + newsbot['worker_cpu_s']) / written:.2f} ms/article")
+    if newsbot["worker_cpu_s"]:
+        print(f"    of which the extraction worker: peak {newsbot['worker_peak_rss_mb']:.0f} MB, "
+              f"CPU {1000 * newsbot['worker_cpu_s'] / written:.2f} ms/article (its start included)")
+    print(f"ratio b/a           {b / a:.2f}   (target >= 0.7)")
     stages = newsbot["cpu_by_stage_s"]
     per = {k: 1000 * v / max(1, newsbot["written"]) for k, v in stages.items()}
     for stage, ms in sorted(per.items(), key=lambda kv: -kv[1]):
         print(f"  {stage:<18} {ms:6.2f} ms CPU/article")
-    print(f"  {'newsbot total':<18} {sum(per.values()):6.2f} ms CPU/article   (target <= 10)")
+    print(f"  {'newsbot total':<18} {sum(per.values()):6.2f} ms CPU/article   (target <= 5)")
     samples = ", ".join(f"{n}: {mb:.0f} MB" for n, mb in newsbot["rss_samples_mb"])
-    print(f"newsbot memory by items scraped: {samples}   (target: flat, peak <= 300 MB)")
+    print(f"newsbot crawl process memory by items scraped: {samples}   (target: flat, peak with the worker's <= 300 MB)")
 
 
 if __name__ == "__main__":

@@ -272,6 +272,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("NEWSBOT_EXTRACT_MAX_TEXT", 1_000_000, "int", "characters of a page's text the article "
             "extraction reads, likewise (the largest of 810 real article pages has 196,097); 0: no limit",
             minimum=0),
+    Setting("NEWSBOT_EXTRACT_WORKERS", 1, "int", "worker processes that extract article pages while the crawl "
+            "process downloads and writes (newsbot.middlewares.extraction; started at a crawl's 20th article "
+            "page); 0: extract in the crawl process", minimum=0, maximum=32),
     Setting("NEWSBOT_RESUME_LEDGER", True, "bool", "with JOBDIR, keep newsbot-delivered.txt for crash-safe "
             "resumption"),
     # --- rendering (newsbot/rendering)

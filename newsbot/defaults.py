@@ -114,6 +114,8 @@ DOWNLOADER_MIDDLEWARES.update({
     "newsbot.middlewares.faults.CountingRedirectMiddleware": 600,
     # Sees every raw status and download exception before retries act on them.
     "newsbot.middlewares.faults.FaultStatsMiddleware": 940,
+    # After every middleware that changes a response: the worker reads the page the callback would.
+    "newsbot.middlewares.extraction.ExtractionWorkerMiddleware": 30,
 })
 ITEM_PIPELINES.update({"newsbot.resume.pipeline.SkipDeliveredPipeline": 990})
 # With JOBDIR: newsbot-delivered.txt makes a killed-and-restarted run lose and repeat nothing.

@@ -22,6 +22,7 @@ from ..parsing.article import OutletProfile, ParseResult, parse_article
 from ..parsing.feeds import feed_entries, sitemap_entries
 from ..parsing.limits import ExtractLimits
 from ..parsing.structured import breadcrumbs
+from ..parsing.worker_link import PARSED_META
 from ..contracts import BODY_DRIFT_META, BODY_SOURCE_META
 from ..extensions.drift import record_selector_use
 from ..rendering.declarations import render_meta
@@ -249,7 +250,12 @@ class PoliticsSpider(scrapy.Spider):
         return ExtractLimits.from_settings(getattr(self, "settings", None))
 
     def build_article(self, response: Response) -> ParseResult:
-        """Hook for outlets whose pages need more than declarations; returns the parse result."""
+        """Hook for outlets whose pages need more than declarations; returns the parse result
+        (an extraction worker's, when one read the page: newsbot.middlewares.extraction)."""
+        request = response.request   # None for a page read outside a crawl (newsbot.extract)
+        parsed = request.meta.pop(PARSED_META, None) if request is not None else None
+        if parsed is not None:
+            return parsed
         return parse_article(response, self.profile(), self.extract_limits)
 
     def parse_article(self, response: Response) -> Iterator[Any]:
