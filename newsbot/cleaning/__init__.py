@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -194,6 +195,9 @@ class TextCleaner:
     def __init__(self, rules: Sequence[Rule]):
         self.rules = tuple(rules)
         self._buckets = _buckets(self.rules)
+        # Buckets are sorted by their length cap: a paragraph is tried only from the first bucket
+        # whose cap it fits (most article paragraphs are longer than most caps).
+        self._caps = [bucket.max_chars for bucket in self._buckets]
         self._by_name: dict[str, tuple[_Bucket, ...]] = {}
 
     @classmethod
@@ -204,9 +208,9 @@ class TextCleaner:
         """The pack rule that says `paragraph` is template, or None."""
         length = len(paragraph)
         lowered = None
-        for bucket in self._buckets:
-            if length > bucket.max_chars:
-                continue
+        buckets = self._buckets
+        for index in range(bisect_left(self._caps, length), len(buckets)):
+            bucket = buckets[index]
             if bucket.needs:
                 lowered = paragraph.lower() if lowered is None else lowered
                 for needle in bucket.needs:
