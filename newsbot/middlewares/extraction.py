@@ -49,7 +49,8 @@ class ExtractionWorkerMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.size = crawler.settings.getint("NEWSBOT_EXTRACT_WORKERS", 1)
-        self.log_level = logging.getLevelName(crawler.settings.get("LOG_LEVEL", "DEBUG"))
+        level = crawler.settings.get("LOG_LEVEL", "DEBUG")   # a name or a number, as Scrapy takes it
+        self.log_level = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
         self.workers: list[WorkerLink] = []
         self.starts = 0           # workers started this crawl, restarts included
         self.articles = 0

@@ -105,10 +105,17 @@ class WorkerLink:
             raise WorkerGone(f"could not start: {exc}") from None
         finally:
             child.close()
-        reader, self.writer = await asyncio.open_connection(sock=parent)
-        if await self._read(reader) != READY:
-            self._end("ended before it was ready")
-            raise WorkerGone("ended before it was ready")
+        try:
+            reader, self.writer = await asyncio.open_connection(sock=parent)
+            answer = await self._read(reader)
+        except OSError:
+            answer = None
+            parent.close()
+            self.process.kill()
+        if answer != READY:
+            why = f"ended before it was ready ({self._status()})"
+            self._end(why)
+            raise WorkerGone(why)
         self.ready = True
         self._answers = asyncio.ensure_future(self._read_answers(reader))
 
@@ -125,9 +132,12 @@ class WorkerLink:
             waiter = self.waiting.popleft()
             if not waiter.done():
                 waiter.set_result(pickle.loads(payload))
+        self._end(self._status())
+
+    def _status(self) -> str:
         status = self.process.poll() if self.process else None
-        self._end("its link closed" if status is None else
-                  f"killed by signal {-status}" if status < 0 else f"exit status {status}")
+        return ("its link closed" if status is None else
+                f"killed by signal {-status}" if status < 0 else f"exit status {status}")
 
     def _end(self, why: str) -> None:
         if self.gone:
