@@ -34,15 +34,14 @@ COMMON = ["-s", "LOG_LEVEL=WARNING", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "
 
 def worker_usage() -> tuple[float, float]:
     """CPU seconds and peak RSS (MB) of this crawl's extraction workers, read while they run."""
+    from tests.support.workers import extraction_worker_pids
+
     cpu = peak = 0.0
-    for entry in Path("/proc").iterdir():
+    for pid in extraction_worker_pids(os.getpid()):
         try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0") if entry.name.isdigit() else []
-            if b"newsbot.parsing.worker" not in cmdline or cmdline[-2] != str(os.getpid()).encode():
-                continue
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            peak += next(int(line.split()[1]) / 1024 for line in (entry / "status").read_text().splitlines()
+            peak += next(int(line.split()[1]) / 1024 for line in Path(f"/proc/{pid}/status").read_text().splitlines()
                          if line.startswith("VmHWM:"))
         except (OSError, IndexError, StopIteration):
             continue
@@ -209,7 +208,7 @@ def main() -> None:
               f"CPU {1000 * newsbot['worker_cpu_s'] / written:.2f} ms/article (its start included)")
     print(f"ratio b/a           {b / a:.2f}   (target >= 0.7; rounds: {', '.join(f'{r[0]:.2f}' for r in rounds)})")
     stages = newsbot["cpu_by_stage_s"]
-    per = {k: 1000 * v / max(1, newsbot["written"]) for k, v in stages.items()}
+    per = {k: 1000 * v / written for k, v in stages.items()}
     for stage, ms in sorted(per.items(), key=lambda kv: -kv[1]):
         print(f"  {stage:<18} {ms:6.2f} ms CPU/article")
     print(f"  {'newsbot total':<18} {sum(per.values()):6.2f} ms CPU/article   (target <= 5)")

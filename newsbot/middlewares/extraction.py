@@ -21,9 +21,10 @@ bounded).
   back. Until it has started, pages are extracted in the crawl process, as with 0 workers.
 - A worker that ends (killed, out of memory, or it could not start): the pages it held are
   extracted in the crawl process (nothing is lost), with one WARNING line and
-  `newsbot/extract/worker_failures`; a new worker is started, at most `MAX_RESTARTS` times a crawl,
-  then extraction stays in the crawl process. An exception raised by the extraction itself is not the worker's: the page is extracted
-  again in the crawl process, where it fails as it always did.
+  `newsbot/extract/worker_failures`; a new worker is started, at most `MAX_RESTARTS` times per
+  worker, then extraction stays in the crawl process.
+- An exception raised by the extraction itself is not the worker's: the page is extracted again in
+  the crawl process, where it fails as it always did (`newsbot/extract/worker_errors`).
 """
 
 from __future__ import annotations

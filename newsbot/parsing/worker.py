@@ -46,8 +46,8 @@ def extract(job: PageJob, kept: _KeepLines) -> tuple[ParseResult | None, list[Lo
 
 
 def _read_exactly(stream, size: int) -> bytes | None:
-    data = stream.read(size)
-    return data if data is not None and len(data) == size else None
+    data = stream.read(size)   # a buffered blocking read: short only at the end of the link
+    return data if len(data) == size else None
 
 
 def serve(link: socket.socket, level: int) -> None:

@@ -25,10 +25,8 @@ from tests.conftest import REPLAY, ROOT
 from tests.support.helpers import read_jsonl
 from tests.support.replay_crawl import _stats
 from tests.support.services import politics_site
+from tests.support.workers import extraction_worker_pids
 from tests.integration.test_outlet_recordings import outlet_spiders, recorded_article_pages
-
-WORKER = "newsbot.parsing.worker"
-
 
 def recorded_articles() -> list[tuple[OutletProfile, HtmlResponse]]:
     pages = []
@@ -40,20 +38,6 @@ def recorded_articles() -> list[tuple[OutletProfile, HtmlResponse]]:
             body = (folder / page).read_bytes()
             pages.append((spider_cls.profile(), HtmlResponse(url, body=body, request=Request(url))))
     return pages
-
-
-def worker_pids(crawl: int) -> list[int]:
-    """Extraction workers of the crawl process `crawl` running now (its pid ends their command line,
-    so one that outlived its crawl is found too)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        try:
-            cmdline = (entry / "cmdline").read_bytes().split(b"\0") if entry.name.isdigit() else []
-        except OSError:
-            continue
-        if WORKER.encode() in cmdline and cmdline[-2:] == [str(crawl).encode(), b""]:
-            pids.append(int(entry.name))
-    return pids
 
 
 async def through_worker(jobs: list[PageJob]) -> list:
@@ -111,7 +95,7 @@ def test_pages_a_dead_worker_held_are_answered_with_worker_gone():
     outcomes = asyncio.run(asyncio.wait_for(killed_mid_job(), 60))
     assert any(isinstance(outcome, WorkerGone) for outcome in outcomes)
     assert all(isinstance(outcome, (WorkerGone, tuple)) for outcome in outcomes)
-    assert worker_pids(os.getpid()) == []
+    assert extraction_worker_pids(os.getpid()) == []
 
 
 ARTICLES = 30
@@ -135,7 +119,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_items_match_a_crawl_without
         in_process = crawl(site, tmp_path / "in-process.jsonl", tmp_path / "home-0", "-s", "NEWSBOT_EXTRACT_WORKERS=0")
         try:
             deadline = time.monotonic() + 120
-            while not (pids := worker_pids(default.pid)):
+            while not (pids := extraction_worker_pids(default.pid)):
                 assert default.poll() is None, "the crawl ended before its worker started"
                 assert time.monotonic() < deadline, "no worker started"
                 time.sleep(0.05)
@@ -157,7 +141,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_items_match_a_crawl_without
     assert log.count("extraction worker ended") == 1, log[-4000:]
     assert stats["newsbot/extract/in_worker"] >= 1       # pages went through a worker
     assert "newsbot/extract/in_worker" not in stats_without
-    assert worker_pids(default.pid) == []                 # its replacement ended with the crawl
+    assert extraction_worker_pids(default.pid) == []                 # its replacement ended with the crawl
 
     def by_url(path: Path) -> dict[str, dict]:
         return {item["url"]: {k: v for k, v in item.items() if k not in VOLATILE} for item in read_jsonl(path)}
