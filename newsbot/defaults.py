@@ -30,6 +30,8 @@ DOWNLOAD_WARNSIZE = 3 * 1024 * 1024
 RETRY_TIMES = 3
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's own collector wraps every attribute read (newsbot/crawlstats.py says what that costs).
+STATS_CLASS = "newsbot.crawlstats.CrawlStatsCollector"
 
 # --- newsbot ----------------------------------------------------------------------------------
 # Every NEWSBOT_* setting is declared once in newsbot/config.py (default, type, allowed values,
@@ -69,6 +71,7 @@ EXTENSIONS = {
     "newsbot.extensions.statecheck.StateCheck": 20,
     "newsbot.extensions.progress.ProgressExtension": 500,
     "newsbot.extensions.drift.SelectorDriftMonitor": 510,
+    "newsbot.extensions.callbackcheck.CallbackCheckOnce": 520,
     # Health before summary: both act on engine_stopped, in this order.
     "newsbot.extensions.health.HealthExtension": 900,
     "newsbot.extensions.summary.RunSummaryExtension": 910,

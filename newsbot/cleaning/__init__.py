@@ -199,6 +199,7 @@ class TextCleaner:
         # whose cap it fits (most article paragraphs are longer than most caps).
         self._caps = [bucket.max_chars for bucket in self._buckets]
         self._by_name: dict[str, tuple[_Bucket, ...]] = {}
+        self._index = {id(rule): index for index, rule in enumerate(self.rules)}
 
     @classmethod
     def for_outlet(cls, outlet: str | None, language: str | None) -> TextCleaner:
@@ -223,6 +224,12 @@ class TextCleaner:
                 return bucket.rules[int(found.lastgroup[1:])]
         return None
 
+    def rule_indexes(self, paragraphs: Iterable[str]) -> list[int]:
+        """For each paragraph, the index in `rules` of the rule `match` finds, or -1: what another
+        process (an extraction worker, newsbot.cleaning.precomputed) sends for `clean(matches=...)`."""
+        index = self._index
+        return [-1 if rule is None else index[id(rule)] for rule in map(self.match, paragraphs)]
+
     def matches_rule(self, paragraph: str, name: str) -> bool:
         """True when a rule called `name` matches `paragraph` (even if another rule matches first)."""
         regex = self._by_name.get(name)
@@ -235,8 +242,9 @@ class TextCleaner:
 
     def clean(self, paragraphs: Sequence[str], *, title: str | None = None, standfirst: str | None = None,
               authors: Iterable[str] = (), section: str | None = None, tags: Iterable[str] = (),
-              ) -> tuple[list[str], Counter[str]]:
-        """The paragraphs that are article text, and how many each rule removed."""
+              matches: Sequence[Rule | None] | None = None) -> tuple[list[str], Counter[str]]:
+        """The paragraphs that are article text, and how many each rule removed. `matches`, when
+        given, is `match` of each paragraph, found before (newsbot.cleaning.precomputed)."""
         labels = {_fold(x) for x in (section, *tags) if x}
         repeats = {_fold(x) for x in (title, _SITE_SUFFIX.sub("", title or "")) if x}
         # The standfirst repeated as a paragraph: a dek printed above the text is removed, but a
@@ -252,7 +260,8 @@ class TextCleaner:
         restated: list[str] = []
         in_list = False       # inside a list opened by a "Related"/paywall heading
         prose_started = False
-        matches = [self.match(p) for p in paragraphs]
+        if matches is None:
+            matches = [self.match(p) for p in paragraphs]
         # A "Read more" after every item of a list is a link label, not a heading that opens a list.
         headings = Counter(_fold(p) for p, m in zip(paragraphs, matches) if m is not None and m.opens_list)
         item_labels = {text for text, count in headings.items() if count >= _MAX_LIST_HEADINGS}

@@ -5,7 +5,9 @@ article, extraction (parsing the page, selectors, structured data, evidence, som
 trafilatura) is the largest share, and it needs nothing but the page: a worker process on another
 core does it while the crawl process downloads, cleans and writes. The crawl process sends each
 article page to the worker (newsbot.parsing.worker) and awaits its ParseResult; the spider's
-`build_article` finds it on the response (`PARSED_META`) instead of parsing the page itself.
+`build_article` finds it on the response (`PARSED_META`) instead of parsing the page itself. The
+worker also finds the cleaning rule-pack matches of the article's paragraphs, kept beside the item
+for CleanBodyPipeline (newsbot.cleaning.precomputed).
 
 Why a downloader middleware: its process_response may be a coroutine, so the crawl awaits the
 worker without blocking, where a callback or a spider middleware's input hook cannot. Its order
@@ -36,6 +38,7 @@ from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 
+from ..cleaning import precomputed
 from ..parsing.worker_link import PARSED_META, PageJob, WorkerGone, WorkerLink, replay_lines
 
 logger = logging.getLogger(__name__)
@@ -108,7 +111,7 @@ class ExtractionWorkerMiddleware:
         worker = min(ready, key=lambda w: w.load)
         spider = self.crawler.spider
         try:
-            result, lines = await worker.extract(PageJob.of(response, spider.profile(), spider.extract_limits))
+            result, lines, matches = await worker.extract(PageJob.of(response, spider.profile(), spider.extract_limits))
         except WorkerGone:
             return response   # extracted in process; _worker_ended has said so
         if result is None:
@@ -117,5 +120,6 @@ class ExtractionWorkerMiddleware:
             return response
         replay_lines(lines)
         request.meta[PARSED_META] = result
+        precomputed.keep(result.item, matches)   # for CleanBodyPipeline
         self.stats.inc_value(f"{STAT}in_worker")
         return response

@@ -10,9 +10,11 @@ with it, so the crawl's log, its log counts and its health rules see the lines t
 seen with extraction in the crawl process.
 
 The link is one socket (FD, inherited; the framing is worker_link's): the worker answers READY once
-its imports are done, then one answer per job, in order: `(ParseResult, log lines)`, or
-`(None, error text)` when the extraction raised. It exits when the crawl process closes the socket
-or dies (the socket closes with it). It runs in a session of its own, so a Ctrl-C meant for the
+its imports are done, then one answer per job, in order: `(ParseResult, log lines, rule matches)`,
+or `(None, error text, None)` when the extraction raised. The rule matches are those of the
+article's paragraphs in the outlet's cleaning rule packs (newsbot.cleaning.precomputed): the
+costly half of the cleaning pipeline, done here too. It exits when the crawl process closes the
+socket or dies (the socket closes with it). It runs in a session of its own, so a Ctrl-C meant for the
 crawl does not interrupt it: the crawl stops it.
 """
 
@@ -23,6 +25,7 @@ import pickle
 import socket
 import sys
 
+from ..cleaning.precomputed import RuleMatches
 from .article import ParseResult, parse_article
 from .worker_link import FRAME, READY, LogLine, PageJob, frame
 
@@ -37,12 +40,17 @@ class _KeepLines(logging.Handler):
         self.lines.append((record.name, record.levelno, self.format(record)))
 
 
-def extract(job: PageJob, kept: _KeepLines) -> tuple[ParseResult | None, list[LogLine] | str]:
+def extract(job: PageJob, kept: _KeepLines) -> tuple[ParseResult | None, list[LogLine] | str, RuleMatches | None]:
     kept.lines = []
     try:
-        return parse_article(job.response(), job.profile, job.limits), kept.lines
+        result = parse_article(job.response(), job.profile, job.limits)
     except Exception as exc:   # the crawl process extracts the page again and meets it there
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, f"{type(exc).__name__}: {exc}", None
+    try:
+        matches = RuleMatches.find(result.item)
+    except Exception:   # the cleaning pipeline matches the paragraphs itself, and meets it there
+        matches = None
+    return result, kept.lines, matches
 
 
 def _read_exactly(stream, size: int) -> bytes | None:

@@ -23,12 +23,15 @@ import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from scrapy.http import Headers, TextResponse
 
 from .article import OutletProfile, ParseResult
 from .limits import ExtractLimits
+
+if TYPE_CHECKING:
+    from ..cleaning.precomputed import RuleMatches
 
 # Request meta: the ParseResult a worker made of the response (the spider's build_article takes it).
 PARSED_META = "newsbot_parsed"
@@ -154,8 +157,9 @@ class WorkerLink:
         if self.on_end is not None and not self.stopping:
             self.on_end(self, why)
 
-    async def extract(self, job: PageJob) -> tuple[ParseResult | None, list[LogLine] | str]:
-        """The worker's answer for `job`: (result, log lines), or (None, error) if extraction raised."""
+    async def extract(self, job: PageJob) -> tuple[ParseResult | None, list[LogLine] | str, RuleMatches | None]:
+        """The worker's answer for `job`: (result, log lines, rule matches of its body), or
+        (None, error, None) if extraction raised."""
         if self.gone or self.writer is None:
             raise WorkerGone("not running")
         waiter = asyncio.get_running_loop().create_future()

@@ -8,7 +8,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
-from ..cleaning import TextCleaner
+from ..cleaning import TextCleaner, precomputed
 from ..cleaning.boilerplate import BoilerplateLearner, open_boilerplate_store
 from ..dedup.crawler import crawler_state
 from ..dedup.store import state_url
@@ -23,10 +23,13 @@ class CleanBodyPipeline(StatelessPipeline):
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        cleaner = TextCleaner.for_outlet(adapter.get("outlet"), adapter.get("language"))
+        outlet, language, body = adapter.get("outlet"), adapter.get("language"), adapter.get("body")
+        cleaner = TextCleaner.for_outlet(outlet, language)
+        found = precomputed.take(item)   # by the extraction worker, if one read the page
         kept, removed = cleaner.clean(
-            paragraphs_of(adapter.get("body")), title=adapter.get("title"), standfirst=adapter.get("standfirst"),
+            paragraphs_of(body), title=adapter.get("title"), standfirst=adapter.get("standfirst"),
             authors=adapter.get("authors") or (), section=adapter.get("section"), tags=adapter.get("tags") or (),
+            matches=found.rules_for(cleaner, outlet, language, body) if found is not None else None,
         )
         for rule, count in removed.items():
             self.stats.inc_value(f"newsbot/junk/{rule}", count)

@@ -1,6 +1,6 @@
 """Article extraction in a worker process (NEWSBOT_EXTRACT_WORKERS, newsbot.middlewares.extraction):
-the worker gives what the crawl process gives, its log lines reach the crawl's log, and a worker
-that dies mid-crawl loses no article."""
+the worker gives what the crawl process gives (the cleaning rule matches it finds too), its log
+lines reach the crawl's log, and a worker that dies mid-crawl loses no article."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 
 from newsbot import exitcodes
+from newsbot.cleaning import TextCleaner
 from newsbot.parsing.article import OutletProfile, parse_article
 from newsbot.parsing.limits import ExtractLimits
+from newsbot.parsing.text import normalize_body, paragraphs_of
 from newsbot.parsing.worker_link import PageJob, WorkerGone, WorkerLink
 
 from tests.conftest import REPLAY, ROOT
@@ -55,19 +57,28 @@ def test_worker_gives_what_the_crawl_process_gives_on_every_recorded_article():
     assert len(pages) >= 30
     limits = ExtractLimits()
     answers = asyncio.run(through_worker([PageJob.of(response, profile, limits) for profile, response in pages]))
-    for (profile, response), (result, lines) in zip(pages, answers):
+    matched = 0
+    for (profile, response), (result, lines, matches) in zip(pages, answers):
         expected = parse_article(HtmlResponse(response.url, body=response.body, request=Request(response.url)),
                                  profile, limits)
         assert result == expected, response.url
         assert result.item is not None and result.item.body, response.url
         assert lines == []
+        # The rule matches it found are those CleanBodyPipeline finds for the normalized body.
+        item = expected.item
+        body = normalize_body(item.body)
+        cleaner = TextCleaner.for_outlet(item.outlet, item.language)
+        in_process = [cleaner.match(paragraph) for paragraph in paragraphs_of(body)]
+        assert matches.rules_for(cleaner, item.outlet, item.language, body) == in_process, response.url
+        matched += any(in_process)
+    assert matched >= 1   # a page with a template paragraph the parser let through is among them
 
 
 def test_worker_sends_back_its_log_lines_and_the_extraction_errors():
     profile, response = recorded_articles()[0]
     small = ExtractLimits(max_elements=50, max_text=0)
     broken = OutletProfile(outlet="broken", selectors={"body": "p:nth-child(("})   # not CSS
-    (cut, lines), (failed, error) = asyncio.run(through_worker([PageJob.of(response, profile, small),
+    (cut, lines, _), (failed, error, _) = asyncio.run(through_worker([PageJob.of(response, profile, small),
                                                                PageJob.of(response, broken, small)]))
     assert cut.over_limit is not None and cut.item is not None
     assert [(name, level) for name, level, _ in lines] == [("newsbot.parsing.article", logging.WARNING)]
