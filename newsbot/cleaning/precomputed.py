@@ -1,7 +1,7 @@
 """Rule-pack matches of an article's paragraphs, found by the extraction worker for CleanBodyPipeline.
 
-Finding which pack rule, if any, matches each paragraph is most of CleanBodyPipeline's cost, and it
-depends only on the paragraph and the outlet's packs. An extraction worker
+Finding which pack rule, if any, matches each paragraph is about half of CleanBodyPipeline's
+cost, and it depends only on the paragraph and the outlet's packs. An extraction worker
 (newsbot.middlewares.extraction) holds the article already: it also finds the matches of the body
 as NormalizePipeline will leave it, and the crawl process keeps them beside the item until
 CleanBodyPipeline takes them. They are used only for exactly that body, outlet and language, with

@@ -47,12 +47,18 @@ def test_same_stats_as_scrapys_collector():
     lambda s, spider: s.get_stats(spider=spider),
 ])
 def test_a_spider_argument_is_still_deprecated(call):
-    stats = CrawlStatsCollector(get_crawler())
-    with pytest.warns(ScrapyDeprecationWarning, match="'spider' argument"):
-        call(stats, Spider("s"))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        call(stats, None)
+    def warned(stats, spider) -> list[tuple[type, str]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(stats, spider)
+        return [(w.category, str(w.message)) for w in caught]
+
+    ours, scrapys = CrawlStatsCollector(get_crawler()), MemoryStatsCollector(get_crawler())
+    [(category, message)] = warned(ours, Spider("s"))
+    assert category is ScrapyDeprecationWarning and "'spider' argument" in message
+    assert len(warned(scrapys, Spider("s"))) == 1                  # Scrapy's own warns once too
+    assert ours.get_stats() == scrapys.get_stats()                 # and the call still did its work
+    assert warned(ours, None) == []
 
 
 def test_the_crawl_uses_it_and_keeps_the_closed_spiders_stats():
