@@ -130,7 +130,11 @@ def test_rendering_benchmark_fails_loudly_when_a_mode_measured_nothing(tmp_path)
 
 # --- real Chromium ----------------------------------------------------------------------------
 
-ACTIONS = {"load_more": "#load-more", "max_clicks": 10, "scroll": 10, "step_timeout_ms": 3000}
+# The listing's cards come from a fetch its script starts; the page's load event does not wait for
+# it, so (as an outlet would) the test spider declares the first card to wait for. Without it the
+# page is read whenever the fetch loses the race with `load`: no links on a loaded CI machine.
+FIRST_CARD = "li.card a"
+ACTIONS = {"wait_for": FIRST_CARD, "load_more": "#load-more", "max_clicks": 10, "scroll": 10, "step_timeout_ms": 3000}
 
 
 def js_listings(site: JsSite) -> list[str]:
@@ -175,6 +179,7 @@ def test_page_that_never_settles_times_out_and_is_closed(tmp_path, site, chromiu
     # The deadline applies to both pages: 10 s is far inside /never's 60 s hang, and leaves the
     # listing page (under 1 s alone) room on a loaded CI machine, where 3 s once was not enough.
     result = crawl(tmp_path, {"urls": [f"{site.base}/never", f"{site.base}/listing?mode=button&per=2&pages=1"],
+                              "render_actions": {"wait_for": FIRST_CARD, "step_timeout_ms": 8000},
                               "settings": site_settings(site, chromium, NEWSBOT_RENDER_TIMEOUT=10, RETRY_ENABLED=False,
                                                         PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT=60000)})
     stats = result["stats"]
@@ -190,7 +195,7 @@ def test_page_that_never_settles_times_out_and_is_closed(tmp_path, site, chromiu
 def test_browser_processes_and_memory_return_to_baseline_after_200_pages(tmp_path, site, chromium):
     urls = [f"{site.base}/listing?mode=button&per=2&pages=1&start={n * 2}" for n in range(200)]
     result = crawl(tmp_path, {"urls": urls, "batches": [20, 180], "settle": 1.0,
-                              "render_actions": {"wait_for": "li.card a", "step_timeout_ms": 20000},
+                              "render_actions": {"wait_for": FIRST_CARD, "step_timeout_ms": 20000},
                               "settings": site_settings(site, chromium, NEWSBOT_RENDER_CONTEXT_PAGES=50)})
     stats = result["stats"]
     assert stats["newsbot/render/pages"] == 200 and len(result["links"]) == 400, {k: v for k, v in stats.items() if "retry" in k or "exception" in k}

@@ -91,7 +91,10 @@ class JsSite:
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the browser closed the page first (/hang.js at teardown): nothing to answer
 
             def do_GET(self) -> None:
                 host = (self.headers.get("Host") or "").split(":")[0]
