@@ -103,7 +103,10 @@ def canonical_url(url: str) -> str:
         path = path.rstrip("/") or "/"
     query = [(k, v) for k, v in parse_qsl(query_string, keep_blank_values=True)
              if not _is_tracking(k) and not _is_amp_param(k, v)]
-    return canonical_form(host, path, query)
+    try:
+        return canonical_form(host, path, query)
+    except ValueError:  # w3lib reads a host urllib accepted as malformed ("x.example][::"): keep the URL
+        return url.strip()
 
 
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9\-._~/]*")

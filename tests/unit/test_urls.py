@@ -83,6 +83,12 @@ def test_canonical_url_is_idempotent(url):
     assert canonical_url(canonical_url(url)) == canonical_url(url)
 
 
+def test_canonical_url_keeps_a_url_whose_host_w3lib_cannot_read():
+    # urllib splits this host, w3lib then raises on its "port": found by the idempotence test
+    url = "https://www.Outlet.example][::?:"
+    assert canonical_url(url) == url and canonical_url(canonical_url(url)) == url
+
+
 def _urlsplit_parts(url):
     from urllib.parse import urlsplit
     parts = urlsplit(url)
